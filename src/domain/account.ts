@@ -1,0 +1,36 @@
+import { Schema } from "effect"
+import { UserId } from "./ids.js"
+import { Currency, Minor } from "./money.js"
+
+export const UserStatus = Schema.Literal("active", "suspended", "closed")
+export type UserStatus = typeof UserStatus.Type
+
+export const User = Schema.Struct({
+  userId: UserId,
+  name: Schema.String,
+  email: Schema.NullOr(Schema.String),
+  currency: Currency,
+  status: UserStatus,
+  createdAt: Schema.Number
+})
+export type User = typeof User.Type
+
+/** One balance sheet per (user, currency). funded == available + held + paidOut, always. */
+export const Account = Schema.Struct({
+  userId: UserId,
+  currency: Currency,
+  available: Minor,
+  held: Minor,
+  paidOut: Minor,
+  funded: Minor
+})
+export type Account = typeof Account.Type
+
+export const emptyAccount = (userId: UserId, currency: Currency): Account => ({
+  userId,
+  currency,
+  available: Minor.make(0),
+  held: Minor.make(0),
+  paidOut: Minor.make(0),
+  funded: Minor.make(0)
+})

@@ -1,0 +1,26 @@
+import { Clock, Effect, Random, Schema } from "effect"
+
+export const UserId = Schema.String.pipe(
+  Schema.pattern(/^[A-Za-z0-9_-]{3,50}$/, {
+    message: () => "userId must be 3-50 characters of letters, digits, '_' or '-'"
+  }),
+  Schema.brand("UserId")
+)
+export type UserId = typeof UserId.Type
+
+export const TransactionId = Schema.String.pipe(
+  Schema.pattern(/^TXN_[0-9A-Z]+_[0-9A-F]{16}$/, {
+    message: () => "transactionId must look like TXN_<BASE36>_<16 HEX>"
+  }),
+  Schema.brand("TransactionId")
+)
+export type TransactionId = typeof TransactionId.Type
+
+const hex4 = Random.nextIntBetween(0, 0x10000).pipe(Effect.map((n) => n.toString(16).toUpperCase().padStart(4, "0")))
+
+/** `TXN_<base36 ms>_<16 HEX>`: sortable by creation time, unique by its random tail. */
+export const makeTransactionId: Effect.Effect<TransactionId> = Effect.gen(function* () {
+  const ms = yield* Clock.currentTimeMillis
+  const tail = yield* Effect.all([hex4, hex4, hex4, hex4])
+  return TransactionId.make(`TXN_${ms.toString(36).toUpperCase()}_${tail.join("")}`)
+})

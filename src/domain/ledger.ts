@@ -1,0 +1,82 @@
+import { Schema } from "effect"
+import { TransactionId, UserId } from "./ids.js"
+import { Currency, type Minor } from "./money.js"
+
+/**
+ * The four buckets of an account. `funding` mirrors money that came in (it holds
+ * minus what was funded), so every account's buckets sum to zero at all times.
+ */
+export const Bucket = Schema.Literal("funding", "available", "held", "paidOut")
+export type Bucket = typeof Bucket.Type
+
+export const PostingKind = Schema.Literal("FUND", "RESERVE", "SETTLE", "RELEASE")
+export type PostingKind = typeof PostingKind.Type
+
+/** The buckets each posting kind moves money between: debit → credit. */
+export const postingLegs: { readonly [K in PostingKind]: readonly [from: Bucket, to: Bucket] } = {
+  FUND: ["funding", "available"],
+  RESERVE: ["available", "held"],
+  SETTLE: ["held", "paidOut"],
+  RELEASE: ["held", "available"]
+}
+
+export const LedgerLine = Schema.Struct({ bucket: Bucket, amount: Schema.Int })
+export type LedgerLine = typeof LedgerLine.Type
+
+/** One balanced double-entry posting: its lines sum to zero. */
+export const Posting = Schema.Struct({
+  postingId: Schema.String,
+  kind: PostingKind,
+  userId: UserId,
+  currency: Currency,
+  transactionId: Schema.NullOr(TransactionId),
+  lines: Schema.Array(LedgerLine),
+  at: Schema.Number
+})
+export type Posting = typeof Posting.Type
+
+export const makePosting = (p: {
+  readonly kind: PostingKind
+  readonly userId: UserId
+  readonly currency: Currency
+  readonly transactionId: TransactionId | null
+  readonly amount: Minor
+  readonly at: number
+  readonly postingId: string
+}): Posting => {
+  const [from, to] = postingLegs[p.kind]
+  return {
+    postingId: p.postingId,
+    kind: p.kind,
+    userId: p.userId,
+    currency: p.currency,
+    transactionId: p.transactionId,
+    lines: [
+      { bucket: from, amount: -p.amount },
+      { bucket: to, amount: p.amount }
+    ],
+    at: p.at
+  }
+}
+
+export const isBalanced = (p: Posting): boolean => p.lines.reduce((s, l) => s + l.amount, 0) === 0
+
+export const AuditAction = Schema.Literal(
+  "USER_CREATED",
+  "USER_STATUS_CHANGED",
+  "ACCOUNT_CREDITED",
+  "PAYOUT_INITIATED",
+  "PAYOUT_PROCESSING",
+  "PAYOUT_COMPLETED",
+  "PAYOUT_FAILED"
+)
+export type AuditAction = typeof AuditAction.Type
+
+export const AuditEntry = Schema.Struct({
+  userId: UserId,
+  transactionId: Schema.NullOr(TransactionId),
+  action: AuditAction,
+  at: Schema.Number,
+  details: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+})
+export type AuditEntry = typeof AuditEntry.Type

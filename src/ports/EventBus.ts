@@ -1,0 +1,11 @@
+import { Context, type Effect, type Queue, type Scope } from "effect"
+import type { PayoutEvent, ServiceUnavailable } from "../domain/index.js"
+
+/** Payout events from any process to every gateway (at-least-once, per-transaction order). */
+export interface EventBusShape {
+  readonly publish: (event: PayoutEvent) => Effect.Effect<void, ServiceUnavailable>
+  /** The subscription is live when this returns; it ends with the scope. */
+  readonly subscribe: Effect.Effect<Queue.Dequeue<PayoutEvent>, never, Scope.Scope>
+}
+
+export class EventBus extends Context.Tag("swiftpay/EventBus")<EventBus, EventBusShape>() {}

@@ -1,0 +1,182 @@
+import { Context, type Effect, type Option } from "effect"
+import type {
+  Account,
+  AuditEntry,
+  Currency,
+  IdempotencyKeyInUse,
+  IdempotencyKeyReused,
+  InsufficientBalance,
+  Minor,
+  NewPayout,
+  Open,
+  Processing,
+  ServiceUnavailable,
+  Transaction,
+  TransactionId,
+  TransactionNotFound,
+  TransactionStatus,
+  User,
+  UserExists,
+  UserId,
+  UserNotActive,
+  UserNotFound,
+  UserStatus
+} from "../domain/index.js"
+
+/** What an Idempotency-Key is bound to: a scope (`payout:<userId>`, `credit:<userId>`), a key and the request's fingerprint. */
+export interface IdempotencyClaim {
+  readonly scope: string
+  readonly key: string
+  readonly fingerprint: string
+}
+
+/** Proof that this request holds the pending record of its key. */
+export interface IdempotencyTicket {
+  readonly scope: string
+  readonly key: string
+  readonly token: string
+}
+
+/** The first answer of a key, replayed as is. */
+export type IdempotentResult =
+  | {
+      readonly _tag: "Payout"
+      readonly transactionId: TransactionId
+      readonly amount: Minor
+      readonly currency: Currency
+    }
+  | {
+      readonly _tag: "Credit"
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly available: Minor
+    }
+
+export type IdempotencyBegin =
+  | { readonly _tag: "Started"; readonly ticket: IdempotencyTicket }
+  | { readonly _tag: "Replay"; readonly result: IdempotentResult }
+
+export type StartProcessing =
+  /** This caller owns attempt `transaction.attempts`; `first` when it left `initiated`. */
+  | { readonly _tag: "Claimed"; readonly transaction: Processing; readonly first: boolean }
+  /** Someone else moved it (terminal, or another attempt claimed it): do nothing. */
+  | { readonly _tag: "Stale"; readonly transaction: Transaction }
+
+export interface NewUser {
+  readonly userId: UserId
+  readonly name: string
+  readonly email: string | null
+  readonly currency: Currency
+  readonly status: UserStatus
+}
+
+export interface HistoryQuery {
+  readonly limit: number
+  readonly status?: TransactionStatus | undefined
+  readonly cursor?: string | undefined
+}
+
+export interface HistoryPage {
+  readonly transactions: ReadonlyArray<Transaction>
+  readonly nextCursor: string | null
+}
+
+export type Difference =
+  | {
+      readonly type: "BALANCE_MISMATCH"
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly bucket: string
+      readonly stored: number
+      readonly fromLedger: number
+    }
+  | {
+      readonly type: "UNBALANCED_POSTING"
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly postingId: string
+    }
+  | {
+      readonly type: "NEGATIVE_BALANCE"
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly bucket: string
+      readonly value: number
+    }
+  | {
+      readonly type: "HELD_MISMATCH"
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly held: number
+      readonly openPayouts: number
+    }
+
+export interface ReconcileReport {
+  readonly ok: boolean
+  readonly accounts: number
+  readonly differences: ReadonlyArray<Difference>
+}
+
+/**
+ * Accounts, transactions, the double-entry ledger, the audit log and idempotency
+ * records. Every mutation is one atomic, conditional step that writes the balance
+ * change, its ledger posting and its audit entry together; repeating one is a
+ * no-op that returns the current state. Time comes from `Clock`.
+ */
+export interface PayoutStoreShape {
+  readonly createUser: (user: NewUser) => Effect.Effect<User, UserExists | ServiceUnavailable>
+  readonly setUserStatus: (userId: UserId, status: UserStatus) => Effect.Effect<User, UserNotFound | ServiceUnavailable>
+  readonly getUser: (userId: UserId) => Effect.Effect<Option.Option<User>, ServiceUnavailable>
+
+  /** Claims a key for this request, or answers with the first result, 409 in flight, 422 reused. A lapsed pending claim (crashed holder) is taken over after `leaseMs`. */
+  readonly beginIdempotent: (
+    claim: IdempotencyClaim,
+    leaseMs: number
+  ) => Effect.Effect<IdempotencyBegin, IdempotencyKeyInUse | IdempotencyKeyReused | ServiceUnavailable>
+  /** Drops a pending claim this ticket holds (the request ended without a result to remember). */
+  readonly abandonIdempotent: (ticket: IdempotencyTicket) => Effect.Effect<void, ServiceUnavailable>
+
+  /** available → held, insert the `initiated` transaction, posting, audit, and complete the idempotency record: all or nothing. */
+  readonly reserve: (
+    payout: NewPayout,
+    idempotency: IdempotencyTicket | null
+  ) => Effect.Effect<
+    Transaction,
+    UserNotFound | UserNotActive | InsufficientBalance | IdempotencyKeyInUse | ServiceUnavailable
+  >
+  /** A funding posting (funding → available). Closed users cannot be credited. */
+  readonly credit: (
+    input: { readonly userId: UserId; readonly amount: Minor; readonly currency: Currency },
+    idempotency: IdempotencyTicket | null
+  ) => Effect.Effect<Account, UserNotFound | UserNotActive | IdempotencyKeyInUse | ServiceUnavailable>
+
+  /** CAS: status ∈ {initiated, processing} and attempts == expectedAttempts → processing, attempts + 1. */
+  readonly startProcessing: (
+    transactionId: TransactionId,
+    expectedAttempts: number
+  ) => Effect.Effect<StartProcessing, TransactionNotFound | ServiceUnavailable>
+  /** CAS processing → completed, held → paidOut. Returns the transaction as it now stands. */
+  readonly settle: (
+    transactionId: TransactionId
+  ) => Effect.Effect<Transaction, TransactionNotFound | ServiceUnavailable>
+  /** CAS processing → failed, held → available. Returns the transaction as it now stands. */
+  readonly release: (
+    transactionId: TransactionId,
+    reason: string
+  ) => Effect.Effect<Transaction, TransactionNotFound | ServiceUnavailable>
+
+  readonly getTransaction: (
+    transactionId: TransactionId
+  ) => Effect.Effect<Option.Option<Transaction>, ServiceUnavailable>
+  /** Newest first; `cursor` is opaque and comes from a previous page. */
+  readonly history: (userId: UserId, query: HistoryQuery) => Effect.Effect<HistoryPage, ServiceUnavailable>
+  readonly accounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, ServiceUnavailable>
+  /** Oldest first. */
+  readonly audit: (transactionId: TransactionId) => Effect.Effect<ReadonlyArray<AuditEntry>, ServiceUnavailable>
+  /** Open payouts not touched for `idleMs`, oldest first. */
+  readonly stuck: (idleMs: number, limit: number) => Effect.Effect<ReadonlyArray<Open>, ServiceUnavailable>
+  readonly reconcile: Effect.Effect<ReconcileReport, ServiceUnavailable>
+  readonly ping: Effect.Effect<void, ServiceUnavailable>
+}
+
+export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {}
