@@ -31,7 +31,9 @@ export class IdempotencyKeyInUse extends Data.TaggedError("IdempotencyKeyInUse")
 export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused")<{ readonly key: string }> {}
 export class RateLimitExceeded extends Data.TaggedError("RateLimitExceeded")<{
   readonly scope: "ip" | "user"
-  readonly retryAfterSeconds: number
+  readonly limit: number
+  /** Milliseconds until the window resets: `Retry-After` is its ceiling in seconds. */
+  readonly resetMs: number
 }> {}
 /** A dependency did not answer; raised before any money moved. */
 export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<{

@@ -1,0 +1,53 @@
+import { Config, ConfigError, Either, LogLevel, Redacted } from "effect"
+import { parseAmount } from "./domain/money.js"
+
+/**
+ * Every environment variable the services read, with its default. Layers read
+ * only through these, so a bad value stops start-up with the variable's name.
+ */
+const int = (name: string, fallback: number, min = 0) =>
+  Config.integer(name).pipe(
+    Config.withDefault(fallback),
+    Config.validate({ message: `must be an integer ≥ ${min}`, validation: (n) => n >= min })
+  )
+
+const decimal = (name: string, fallback: string) =>
+  Config.string(name).pipe(
+    Config.withDefault(fallback),
+    Config.mapOrFail((text) =>
+      Either.mapLeft(parseAmount(text), () =>
+        ConfigError.InvalidData([name], `Expected a decimal amount with at most 2 places, got ${text}`)
+      )
+    )
+  )
+
+export const Settings = {
+  port: int("PORT", 3000),
+  jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
+  processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
+  failureRate: Config.number("PAYOUT_FAILURE_RATE").pipe(
+    Config.withDefault(0),
+    Config.validate({ message: "must be between 0 and 1", validation: (n) => n >= 0 && n <= 1 })
+  ),
+  minPayoutMinor: decimal("MIN_PAYOUT_AMOUNT", "0.01"),
+  maxPayoutMinor: decimal("MAX_PAYOUT_AMOUNT", "1000000"),
+  rateLimitWindowMs: int("RATE_LIMIT_WINDOW_MS", 60_000, 1),
+  rateLimitMaxRequests: int("RATE_LIMIT_MAX_REQUESTS", 100, 1),
+  userRateLimitMaxRequests: int("USER_RATE_LIMIT_MAX_REQUESTS", 10, 1),
+  lockTtlMs: int("LOCK_TTL_MS", 10_000, 1),
+  lockRetryDelayMs: int("LOCK_RETRY_DELAY_MS", 100, 1),
+  lockRetryCount: int("LOCK_RETRY_COUNT", 50),
+  workerConcurrency: int("WORKER_CONCURRENCY", 10, 1),
+  maxRetryAttempts: int("MAX_RETRY_ATTEMPTS", 3, 1),
+  retryDelayMs: int("RETRY_DELAY_MS", 1000, 1),
+  /** Payouts idle this long in initiated/processing are re-driven by Recovery. */
+  recoveryIdleMs: int("RECOVERY_IDLE_MS", 60_000, 1),
+  recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 15_000, 1),
+  /** A pending Idempotency-Key whose request died is taken over after this long. */
+  idempotencyLeaseMs: int("IDEMPOTENCY_LEASE_MS", 60_000, 1),
+  mongoUri: Config.redacted("MONGODB_URI").pipe(Config.withDefault(Redacted.make("mongodb://localhost:27017/swiftpay"))),
+  rabbitUrl: Config.redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672"))),
+  otlpEndpoint: Config.string("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.option),
+  corsOrigin: Config.string("CORS_ORIGIN").pipe(Config.withDefault("*")),
+  logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
+} as const
