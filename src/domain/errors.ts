@@ -50,3 +50,6 @@ export type IntakeError =
   | IdempotencyKeyReused
   | RateLimitExceeded
   | ServiceUnavailable
+
+/** The identity may not act on this resource. */
+export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly reason: string }> {}
