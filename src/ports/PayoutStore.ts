@@ -1,4 +1,4 @@
-import { Context, type Effect, type Option } from "effect"
+import { Context, type Effect, Layer, type Option } from "effect"
 import type {
   Account,
   AuditEntry,
@@ -10,6 +10,7 @@ import type {
   NewPayout,
   Open,
   Processing,
+  ReconcileReport,
   ServiceUnavailable,
   Transaction,
   TransactionId,
@@ -22,6 +23,7 @@ import type {
   UserNotFound,
   UserStatus
 } from "../domain/index.js"
+import { makeMemoryPayoutStore } from "./memory/payoutStore.js"
 
 /** What an Idempotency-Key is bound to: a scope (`payout:<userId>`, `credit:<userId>`), a key and the request's fingerprint. */
 export interface IdempotencyClaim {
@@ -70,51 +72,21 @@ export interface NewUser {
   readonly status: UserStatus
 }
 
+/** Where a page ends: the last transaction it showed (history is ordered by createdAt, then id, newest first). */
+export interface HistoryCursor {
+  readonly createdAt: number
+  readonly transactionId: TransactionId
+}
+
 export interface HistoryQuery {
   readonly limit: number
   readonly status?: TransactionStatus | undefined
-  readonly cursor?: string | undefined
+  readonly cursor?: HistoryCursor | undefined
 }
 
 export interface HistoryPage {
   readonly transactions: ReadonlyArray<Transaction>
-  readonly nextCursor: string | null
-}
-
-export type Difference =
-  | {
-      readonly type: "BALANCE_MISMATCH"
-      readonly userId: UserId
-      readonly currency: Currency
-      readonly bucket: string
-      readonly stored: number
-      readonly fromLedger: number
-    }
-  | {
-      readonly type: "UNBALANCED_POSTING"
-      readonly userId: UserId
-      readonly currency: Currency
-      readonly postingId: string
-    }
-  | {
-      readonly type: "NEGATIVE_BALANCE"
-      readonly userId: UserId
-      readonly currency: Currency
-      readonly bucket: string
-      readonly value: number
-    }
-  | {
-      readonly type: "HELD_MISMATCH"
-      readonly userId: UserId
-      readonly currency: Currency
-      readonly held: number
-      readonly openPayouts: number
-    }
-
-export interface ReconcileReport {
-  readonly ok: boolean
-  readonly accounts: number
-  readonly differences: ReadonlyArray<Difference>
+  readonly nextCursor: HistoryCursor | null
 }
 
 /**
@@ -168,7 +140,7 @@ export interface PayoutStoreShape {
   readonly getTransaction: (
     transactionId: TransactionId
   ) => Effect.Effect<Option.Option<Transaction>, ServiceUnavailable>
-  /** Newest first; `cursor` is opaque and comes from a previous page. */
+  /** Newest first, after `cursor` when given. */
   readonly history: (userId: UserId, query: HistoryQuery) => Effect.Effect<HistoryPage, ServiceUnavailable>
   readonly accounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, ServiceUnavailable>
   /** Oldest first. */
@@ -179,4 +151,9 @@ export interface PayoutStoreShape {
   readonly ping: Effect.Effect<void, ServiceUnavailable>
 }
 
-export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {}
+/** Idempotency records are kept at least this long after their request was answered. */
+export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000
+
+export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {
+  static readonly layerMemory: Layer.Layer<PayoutStore> = Layer.sync(PayoutStore, makeMemoryPayoutStore)
+}

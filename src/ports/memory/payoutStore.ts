@@ -1,0 +1,295 @@
+import { randomUUID } from "node:crypto"
+import { Clock, Effect, Option } from "effect"
+import {
+  type Account,
+  type AuditAction,
+  type AuditEntry,
+  type Currency,
+  emptyAccount,
+  IdempotencyKeyInUse,
+  IdempotencyKeyReused,
+  InsufficientBalance,
+  initiate,
+  isOpen,
+  type Minor,
+  makePosting,
+  minor,
+  type Posting,
+  type PostingKind,
+  reconcile,
+  type Transaction,
+  TransactionNotFound,
+  type User,
+  UserExists,
+  type UserId,
+  UserNotActive,
+  UserNotFound
+} from "../../domain/index.js"
+import * as Txn from "../../domain/transaction.js"
+import {
+  type HistoryCursor,
+  IDEMPOTENCY_RETENTION_MS,
+  type IdempotencyTicket,
+  type IdempotentResult,
+  type PayoutStoreShape
+} from "../PayoutStore.js"
+
+type IdempotencyRecord = {
+  readonly fingerprint: string
+  readonly expiresAt: number
+  readonly state:
+    | { readonly _tag: "pending"; readonly token: string; readonly leaseUntil: number }
+    | { readonly _tag: "completed"; readonly result: IdempotentResult }
+}
+
+const accountKey = (userId: string, currency: string) => `${userId}\u0000${currency}`
+const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`
+
+export const newestFirst = (a: HistoryCursor, b: HistoryCursor): number =>
+  b.createdAt - a.createdAt || (a.transactionId < b.transactionId ? 1 : a.transactionId > b.transactionId ? -1 : 0)
+
+/** Money movements by posting kind: how each bucket of the account changes. */
+const apply = (a: Account, kind: PostingKind, amount: Minor): Account => {
+  switch (kind) {
+    case "FUND":
+      return { ...a, available: minor(a.available + amount), funded: minor(a.funded + amount) }
+    case "RESERVE":
+      return { ...a, available: minor(a.available - amount), held: minor(a.held + amount) }
+    case "SETTLE":
+      return { ...a, held: minor(a.held - amount), paidOut: minor(a.paidOut + amount) }
+    case "RELEASE":
+      return { ...a, held: minor(a.held - amount), available: minor(a.available + amount) }
+  }
+}
+
+/**
+ * The in-memory PayoutStore. Each mutation runs as one synchronous block, so no
+ * other fiber can observe or interleave a half-done step: it checks every
+ * condition first and writes only when all hold.
+ */
+export const makeMemoryPayoutStore = (): PayoutStoreShape => {
+  const users = new Map<string, User>()
+  const accounts = new Map<string, Account>()
+  const transactions = new Map<string, Transaction>()
+  const ledger: Array<Posting> = []
+  const auditLog: Array<AuditEntry> = []
+  const idempotency = new Map<string, IdempotencyRecord>()
+
+  const atomically = <X extends Effect.Effect<unknown, unknown>>(
+    f: (now: number) => X
+  ): Effect.Effect<Effect.Effect.Success<X>, Effect.Effect.Error<X>> =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.suspend(() => f(now))) as never
+
+  const account = (userId: UserId, currency: Currency) =>
+    accounts.get(accountKey(userId, currency)) ?? emptyAccount(userId, currency)
+
+  /** Balance change, its posting and its audit entry: always together. */
+  const moveMoney = (
+    userId: UserId,
+    currency: Currency,
+    kind: PostingKind,
+    amount: Minor,
+    transactionId: Transaction["transactionId"] | null,
+    postingId: string,
+    now: number
+  ): Account => {
+    const after = apply(account(userId, currency), kind, amount)
+    accounts.set(accountKey(userId, currency), after)
+    ledger.push(makePosting({ kind, userId, currency, transactionId, amount, at: now, postingId }))
+    return after
+  }
+
+  const audit = (
+    userId: UserId,
+    transactionId: Transaction["transactionId"] | null,
+    action: AuditAction,
+    details: AuditEntry["details"],
+    at: number
+  ) => auditLog.push({ userId, transactionId, action, at, details })
+
+  const holdsTicket = (ticket: IdempotencyTicket | null) => {
+    if (ticket === null) return true
+    const rec = idempotency.get(idemKey(ticket.scope, ticket.key))
+    return rec?.state._tag === "pending" && rec.state.token === ticket.token
+  }
+
+  const completeTicket = (ticket: IdempotencyTicket | null, result: IdempotentResult, now: number) => {
+    if (ticket === null) return
+    const k = idemKey(ticket.scope, ticket.key)
+    const rec = idempotency.get(k)
+    if (rec)
+      idempotency.set(k, { ...rec, expiresAt: now + IDEMPOTENCY_RETENTION_MS, state: { _tag: "completed", result } })
+  }
+
+  const findTransaction = (transactionId: Transaction["transactionId"]) => {
+    const t = transactions.get(transactionId)
+    return t ? Effect.succeed(t) : Effect.fail(new TransactionNotFound({ transactionId }))
+  }
+
+  return {
+    createUser: (input) =>
+      atomically((now) => {
+        if (users.has(input.userId)) return Effect.fail(new UserExists({ userId: input.userId }))
+        const user: User = { ...input, createdAt: now }
+        users.set(user.userId, user)
+        accounts.set(accountKey(user.userId, user.currency), emptyAccount(user.userId, user.currency))
+        audit(user.userId, null, "USER_CREATED", { currency: user.currency }, now)
+        return Effect.succeed(user)
+      }),
+
+    setUserStatus: (userId, status) =>
+      atomically((now) => {
+        const user = users.get(userId)
+        if (!user) return Effect.fail(new UserNotFound({ userId }))
+        if (user.status === status) return Effect.succeed(user)
+        const next = { ...user, status }
+        users.set(userId, next)
+        audit(userId, null, "USER_STATUS_CHANGED", { from: user.status, to: status }, now)
+        return Effect.succeed(next)
+      }),
+
+    getUser: (userId) => Effect.sync(() => Option.fromNullable(users.get(userId))),
+
+    beginIdempotent: (claim, leaseMs) =>
+      atomically((now) => {
+        const k = idemKey(claim.scope, claim.key)
+        const found = idempotency.get(k)
+        const rec = found && found.expiresAt > now ? found : undefined
+        if (rec && rec.fingerprint !== claim.fingerprint)
+          return Effect.fail(new IdempotencyKeyReused({ key: claim.key }))
+        if (rec?.state._tag === "completed")
+          return Effect.succeed({ _tag: "Replay", result: rec.state.result } as const)
+        if (rec?.state._tag === "pending" && rec.state.leaseUntil > now) {
+          return Effect.fail(new IdempotencyKeyInUse({ key: claim.key }))
+        }
+        const token = randomUUID()
+        idempotency.set(k, {
+          fingerprint: claim.fingerprint,
+          expiresAt: now + IDEMPOTENCY_RETENTION_MS,
+          state: { _tag: "pending", token, leaseUntil: now + leaseMs }
+        })
+        return Effect.succeed({ _tag: "Started", ticket: { scope: claim.scope, key: claim.key, token } } as const)
+      }),
+
+    abandonIdempotent: (ticket) =>
+      Effect.sync(() => {
+        if (holdsTicket(ticket)) idempotency.delete(idemKey(ticket.scope, ticket.key))
+      }),
+
+    reserve: (payout, ticket) =>
+      atomically((now) => {
+        const existing = transactions.get(payout.transactionId)
+        if (existing) return Effect.succeed(existing)
+        const user = users.get(payout.userId)
+        if (!user) return Effect.fail(new UserNotFound({ userId: payout.userId }))
+        if (user.status !== "active")
+          return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
+        if (!holdsTicket(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        const { available } = account(payout.userId, payout.currency)
+        if (available < payout.amount) {
+          return Effect.fail(new InsufficientBalance({ available, requested: payout.amount }))
+        }
+        const t = initiate(payout, now)
+        transactions.set(t.transactionId, t)
+        moveMoney(t.userId, t.currency, "RESERVE", t.amount, t.transactionId, `${t.transactionId}:RESERVE`, now)
+        audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency }, now)
+        const result = {
+          _tag: "Payout",
+          transactionId: t.transactionId,
+          amount: t.amount,
+          currency: t.currency
+        } as const
+        completeTicket(ticket, result, now)
+        return Effect.succeed<Transaction>(t)
+      }),
+
+    credit: (input, ticket) =>
+      atomically((now) => {
+        const user = users.get(input.userId)
+        if (!user) return Effect.fail(new UserNotFound({ userId: input.userId }))
+        if (user.status === "closed")
+          return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
+        if (!holdsTicket(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        const after = moveMoney(input.userId, input.currency, "FUND", input.amount, null, randomUUID(), now)
+        audit(input.userId, null, "ACCOUNT_CREDITED", { amount: input.amount, currency: input.currency }, now)
+        completeTicket(
+          ticket,
+          { _tag: "Credit", userId: input.userId, currency: input.currency, available: after.available },
+          now
+        )
+        return Effect.succeed(after)
+      }),
+
+    startProcessing: (transactionId, expectedAttempts) =>
+      atomically((now) =>
+        Effect.map(findTransaction(transactionId), (t) => {
+          if (!isOpen(t) || t.attempts !== expectedAttempts) return { _tag: "Stale", transaction: t } as const
+          const next = Txn.startProcessing(t, now)
+          transactions.set(transactionId, next)
+          audit(t.userId, transactionId, "PAYOUT_PROCESSING", { attempt: next.attempts }, now)
+          return { _tag: "Claimed", transaction: next, first: t._tag === "initiated" } as const
+        })
+      ),
+
+    settle: (transactionId) =>
+      atomically((now) =>
+        Effect.map(findTransaction(transactionId), (t): Transaction => {
+          if (t._tag !== "processing") return t
+          const next = Txn.complete(t, now)
+          transactions.set(transactionId, next)
+          moveMoney(t.userId, t.currency, "SETTLE", t.amount, transactionId, `${transactionId}:SETTLE`, now)
+          audit(t.userId, transactionId, "PAYOUT_COMPLETED", { amount: t.amount, attempts: t.attempts }, now)
+          return next
+        })
+      ),
+
+    release: (transactionId, reason) =>
+      atomically((now) =>
+        Effect.map(findTransaction(transactionId), (t): Transaction => {
+          if (t._tag !== "processing") return t
+          const next = Txn.fail(t, reason, now)
+          transactions.set(transactionId, next)
+          moveMoney(t.userId, t.currency, "RELEASE", t.amount, transactionId, `${transactionId}:RELEASE`, now)
+          audit(t.userId, transactionId, "PAYOUT_FAILED", { amount: t.amount, reason, attempts: t.attempts }, now)
+          return next
+        })
+      ),
+
+    getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
+
+    history: (userId, query) =>
+      Effect.sync(() => {
+        const { cursor, status, limit } = query
+        const mine = [...transactions.values()]
+          .filter((t) => t.userId === userId && (status === undefined || t._tag === status))
+          .filter((t) => cursor === undefined || newestFirst(cursor, t) > 0)
+          .sort(newestFirst)
+        const page = mine.slice(0, limit)
+        const last = page[page.length - 1]
+        return {
+          transactions: page,
+          nextCursor:
+            mine.length > limit && last ? { createdAt: last.createdAt, transactionId: last.transactionId } : null
+        }
+      }),
+
+    accounts: (userId) => Effect.sync(() => [...accounts.values()].filter((a) => a.userId === userId)),
+
+    audit: (transactionId) => Effect.sync(() => auditLog.filter((e) => e.transactionId === transactionId)),
+
+    stuck: (idleMs, limit) =>
+      atomically((now) =>
+        Effect.succeed(
+          [...transactions.values()]
+            .filter(isOpen)
+            .filter((t) => t.updatedAt <= now - idleMs)
+            .sort((a, b) => a.updatedAt - b.updatedAt)
+            .slice(0, limit)
+        )
+      ),
+
+    reconcile: Effect.sync(() => reconcile(accounts.values(), ledger, [...transactions.values()].filter(isOpen))),
+
+    ping: Effect.void
+  }
+}
