@@ -262,7 +262,7 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
         const { cursor, status, limit } = query
         const mine = [...transactions.values()]
           .filter((t) => t.userId === userId && (status === undefined || t._tag === status))
-          .filter((t) => cursor === undefined || newestFirst(cursor, t) > 0)
+          .filter((t) => cursor === undefined || newestFirst(cursor, t) < 0)
           .sort(newestFirst)
         const page = mine.slice(0, limit)
         const last = page[page.length - 1]

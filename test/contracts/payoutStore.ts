@@ -1,0 +1,318 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, type Layer, Option, TestClock } from "effect"
+import { type Currency, minor, type NewPayout, TransactionId, UserId } from "../../src/domain/index.js"
+import { PayoutStore } from "../../src/ports/PayoutStore.js"
+
+export interface StoreContractOptions {
+  /** Skip the cases this backend cannot honour, with the reason printed. */
+  readonly skip?: Partial<Record<"concurrency" | "uniqueness", string>>
+  /** Moves the clock: TestClock for memory, real waiting or no-op for a server. */
+  readonly advance?: (ms: number) => Effect.Effect<void>
+}
+
+let seq = 0
+/** Ids unique across runs, so suites can share a database. */
+export const freshUser = (prefix = "u") => UserId.make(`${prefix}_${Date.now().toString(36)}_${seq++}`)
+export const freshTxn = () =>
+  TransactionId.make(
+    `TXN_${Date.now().toString(36).toUpperCase()}_${(seq++).toString(16).toUpperCase().padStart(16, "0")}`
+  )
+
+export const payout = (userId: UserId, cents: number, currency: Currency = "USD"): NewPayout => ({
+  transactionId: freshTxn(),
+  userId,
+  amount: minor(cents),
+  currency,
+  description: null,
+  metadata: {}
+})
+
+/** A user with `cents` funded in USD. */
+export const fundedUser = (cents: number) =>
+  Effect.gen(function* () {
+    const store = yield* PayoutStore
+    const userId = freshUser()
+    yield* store.createUser({ userId, name: "Test", email: null, currency: "USD", status: "active" })
+    if (cents > 0) yield* store.credit({ userId, amount: minor(cents), currency: "USD" }, null)
+    return userId
+  })
+
+const balances = (userId: UserId) =>
+  Effect.flatMap(PayoutStore, (s) => s.accounts(userId)).pipe(Effect.map((as) => as.find((a) => a.currency === "USD")))
+
+const expectClean = Effect.flatMap(PayoutStore, (s) => s.reconcile).pipe(
+  Effect.tap((r) => Effect.sync(() => expect(r.differences).toEqual([])))
+)
+
+export const payoutStoreContract = (
+  name: string,
+  layer: Layer.Layer<PayoutStore>,
+  options: StoreContractOptions = {}
+) => {
+  const advance = options.advance ?? ((ms: number) => TestClock.adjust(ms))
+  const skipped = (what: keyof NonNullable<StoreContractOptions["skip"]>) => {
+    const reason = options.skip?.[what]
+    if (reason) console.log(`[${name}] skipped ${what} cases: ${reason}`)
+    return reason !== undefined
+  }
+
+  describe(`PayoutStore contract: ${name}`, () => {
+    it.layer(layer)((it) => {
+      it.effect("users: create, duplicate, status", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = freshUser()
+          const user = yield* store.createUser({
+            userId,
+            name: "A",
+            email: "a@x.io",
+            currency: "EUR",
+            status: "active"
+          })
+          expect(user.currency).toBe("EUR")
+          const dup = yield* Effect.flip(
+            store.createUser({ userId, name: "B", email: null, currency: "USD", status: "active" })
+          )
+          expect(dup._tag).toBe("UserExists")
+          expect((yield* store.setUserStatus(userId, "suspended")).status).toBe("suspended")
+          expect(Option.map(yield* store.getUser(userId), (u) => u.status)).toEqual(Option.some("suspended"))
+          expect((yield* Effect.flip(store.setUserStatus(freshUser(), "active")))._tag).toBe("UserNotFound")
+        })
+      )
+
+      it.effect("credit funds an account; closed users cannot be credited", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(10_000)
+          const eur = yield* store.credit({ userId, amount: minor(250), currency: "EUR" }, null)
+          expect(eur).toMatchObject({ available: 250, funded: 250, held: 0, paidOut: 0 })
+          expect(yield* balances(userId)).toMatchObject({ available: 10_000, funded: 10_000 })
+          yield* store.setUserStatus(userId, "closed")
+          const err = yield* Effect.flip(store.credit({ userId, amount: minor(1), currency: "USD" }, null))
+          expect(err._tag).toBe("UserNotActive")
+          yield* expectClean
+        })
+      )
+
+      it.effect("reserve holds the money, checks user, status and funds", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* store.reserve(payout(userId, 400), null)
+          expect(t._tag).toBe("initiated")
+          expect(t.attempts).toBe(0)
+          expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400, paidOut: 0, funded: 1_000 })
+          const again = yield* store.reserve({ ...payout(userId, 400), transactionId: t.transactionId }, null)
+          expect(again.transactionId).toBe(t.transactionId)
+          expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400 })
+          expect((yield* Effect.flip(store.reserve(payout(userId, 601), null)))._tag).toBe("InsufficientBalance")
+          expect((yield* Effect.flip(store.reserve(payout(userId, 1, "GBP"), null)))._tag).toBe("InsufficientBalance")
+          expect((yield* Effect.flip(store.reserve(payout(freshUser(), 1), null)))._tag).toBe("UserNotFound")
+          yield* store.setUserStatus(userId, "suspended")
+          expect((yield* Effect.flip(store.reserve(payout(userId, 1), null)))._tag).toBe("UserNotActive")
+          expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400 })
+          yield* expectClean
+        })
+      )
+
+      it.effect("settle: processing → completed once; repeats are no-ops", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* store.reserve(payout(userId, 300), null)
+          expect((yield* store.settle(t.transactionId))._tag).toBe("initiated")
+          const claim = yield* store.startProcessing(t.transactionId, 0)
+          expect(claim).toMatchObject({
+            _tag: "Claimed",
+            first: true,
+            transaction: { _tag: "processing", attempts: 1 }
+          })
+          const stale = yield* store.startProcessing(t.transactionId, 0)
+          expect(stale._tag).toBe("Stale")
+          const done = yield* store.settle(t.transactionId)
+          expect(done._tag).toBe("completed")
+          expect((yield* store.settle(t.transactionId))._tag).toBe("completed")
+          expect((yield* store.release(t.transactionId, "late"))._tag).toBe("completed")
+          expect((yield* store.startProcessing(t.transactionId, 1))._tag).toBe("Stale")
+          expect(yield* balances(userId)).toMatchObject({ available: 700, held: 0, paidOut: 300, funded: 1_000 })
+          const actions = (yield* store.audit(t.transactionId)).map((e) => e.action)
+          expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
+          yield* expectClean
+        })
+      )
+
+      it.effect("release: processing → failed gives the money back once", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* store.reserve(payout(userId, 300), null)
+          yield* store.startProcessing(t.transactionId, 0)
+          const again = yield* store.startProcessing(t.transactionId, 1)
+          expect(again).toMatchObject({ _tag: "Claimed", first: false, transaction: { attempts: 2 } })
+          const failed = yield* store.release(t.transactionId, "rail said no")
+          expect(failed).toMatchObject({ _tag: "failed", failureReason: "rail said no" })
+          expect((yield* store.release(t.transactionId, "again"))._tag).toBe("failed")
+          expect((yield* store.settle(t.transactionId))._tag).toBe("failed")
+          expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0, paidOut: 0 })
+          expect((yield* Effect.flip(store.settle(freshTxn())))._tag).toBe("TransactionNotFound")
+          yield* expectClean
+        })
+      )
+
+      it.effect("idempotency: start, replay, reuse, in flight, abandon, lapse", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const claim = { scope: `payout:${userId}`, key: "k1", fingerprint: "f1" }
+          const begun = yield* store.beginIdempotent(claim, 60_000)
+          if (begun._tag !== "Started") return expect.unreachable()
+          expect((yield* Effect.flip(store.beginIdempotent(claim, 60_000)))._tag).toBe("IdempotencyKeyInUse")
+          expect((yield* Effect.flip(store.beginIdempotent({ ...claim, fingerprint: "f2" }, 60_000)))._tag).toBe(
+            "IdempotencyKeyReused"
+          )
+          const t = yield* store.reserve(payout(userId, 100), begun.ticket)
+          const replay = yield* store.beginIdempotent(claim, 60_000)
+          expect(replay).toEqual({
+            _tag: "Replay",
+            result: { _tag: "Payout", transactionId: t.transactionId, amount: 100, currency: "USD" }
+          })
+          expect((yield* Effect.flip(store.reserve(payout(userId, 100), begun.ticket)))._tag).toBe(
+            "IdempotencyKeyInUse"
+          )
+          expect(yield* balances(userId)).toMatchObject({ available: 900, held: 100 })
+
+          const other = { scope: `payout:${userId}`, key: "k2", fingerprint: "f" }
+          const second = yield* store.beginIdempotent(other, 60_000)
+          if (second._tag !== "Started") return expect.unreachable()
+          yield* store.abandonIdempotent(second.ticket)
+          expect((yield* store.beginIdempotent(other, 60_000))._tag).toBe("Started")
+
+          const lapsing = { scope: `payout:${userId}`, key: "k3", fingerprint: "f" }
+          const dead = yield* store.beginIdempotent(lapsing, 1_000)
+          if (dead._tag !== "Started") return expect.unreachable()
+          yield* advance(1_100)
+          const taken = yield* store.beginIdempotent(lapsing, 60_000)
+          expect(taken._tag).toBe("Started")
+          const late = yield* Effect.flip(store.reserve(payout(userId, 1), dead.ticket))
+          expect(late._tag).toBe("IdempotencyKeyInUse")
+          expect((yield* store.beginIdempotent({ ...claim, scope: "payout:someone_else" }, 60_000))._tag).toBe(
+            "Started"
+          )
+        })
+      )
+
+      it.effect("credit with an idempotency ticket remembers its answer", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(0)
+          const claim = { scope: `credit:${userId}`, key: "c1", fingerprint: "f" }
+          const begun = yield* store.beginIdempotent(claim, 60_000)
+          if (begun._tag !== "Started") return expect.unreachable()
+          yield* store.credit({ userId, amount: minor(500), currency: "USD" }, begun.ticket)
+          const replay = yield* store.beginIdempotent(claim, 60_000)
+          expect(replay).toEqual({
+            _tag: "Replay",
+            result: { _tag: "Credit", userId, currency: "USD", available: 500 }
+          })
+        })
+      )
+
+      it.effect("history: newest first, status filter, cursor pages", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(10_000)
+          const ids = []
+          for (let i = 0; i < 5; i++) {
+            ids.push((yield* store.reserve(payout(userId, 10 + i), null)).transactionId)
+            yield* advance(10)
+          }
+          yield* store.startProcessing(ids[0] ?? freshTxn(), 0)
+          yield* store.settle(ids[0] ?? freshTxn())
+          const first = yield* store.history(userId, { limit: 2 })
+          expect(first.transactions.map((t) => t.transactionId)).toEqual([ids[4], ids[3]])
+          const second = yield* store.history(userId, { limit: 2, cursor: first.nextCursor ?? undefined })
+          expect(second.transactions.map((t) => t.transactionId)).toEqual([ids[2], ids[1]])
+          const third = yield* store.history(userId, { limit: 2, cursor: second.nextCursor ?? undefined })
+          expect(third.transactions.map((t) => t.transactionId)).toEqual([ids[0]])
+          expect(third.nextCursor).toBeNull()
+          const completed = yield* store.history(userId, { limit: 50, status: "completed" })
+          expect(completed.transactions.map((t) => t.transactionId)).toEqual([ids[0]])
+          expect((yield* store.history(freshUser(), { limit: 10 })).transactions).toEqual([])
+        })
+      )
+
+      it.effect("stuck: open payouts idle past the threshold, oldest first", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const a = yield* store.reserve(payout(userId, 1), null)
+          yield* advance(5_000)
+          const b = yield* store.reserve(payout(userId, 2), null)
+          yield* store.startProcessing(b.transactionId, 0)
+          const c = yield* store.reserve(payout(userId, 3), null)
+          yield* store.startProcessing(c.transactionId, 0)
+          yield* store.settle(c.transactionId)
+          yield* advance(5_000)
+          const stuck = (yield* store.stuck(4_000, 1_000)).filter((t) => t.userId === userId)
+          expect(stuck.map((t) => t.transactionId)).toEqual([a.transactionId, b.transactionId])
+          const older = (yield* store.stuck(8_000, 1_000)).filter((t) => t.userId === userId)
+          expect(older.map((t) => t.transactionId)).toEqual([a.transactionId])
+        })
+      )
+
+      it.effect("concurrent reserves never overdraw; racing settle/release move money once", () =>
+        Effect.gen(function* () {
+          if (skipped("concurrency")) return
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const results = yield* Effect.forEach(
+            Array.from({ length: 40 }, () => payout(userId, 100)),
+            (p) => Effect.exit(store.reserve(p, null)),
+            { concurrency: "unbounded" }
+          )
+          expect(results.filter(Exit.isSuccess)).toHaveLength(10)
+          const t = yield* store.reserve(payout(userId, 0), null).pipe(Effect.option)
+          expect(Option.isSome(t)).toBe(true)
+          const page = yield* store.history(userId, { limit: 100, status: "initiated" })
+          const first = page.transactions[0]
+          if (!first) return expect.unreachable()
+          const claims = yield* Effect.all(
+            [0, 1, 2].map(() => store.startProcessing(first.transactionId, 0)),
+            {
+              concurrency: "unbounded"
+            }
+          )
+          expect(claims.filter((c) => c._tag === "Claimed")).toHaveLength(1)
+          yield* Effect.all(
+            [
+              store.settle(first.transactionId),
+              store.release(first.transactionId, "x"),
+              store.settle(first.transactionId)
+            ],
+            {
+              concurrency: "unbounded"
+            }
+          )
+          const b = yield* balances(userId)
+          expect((b?.available ?? 0) + (b?.held ?? 0) + (b?.paidOut ?? 0)).toBe(1_000)
+          yield* expectClean
+        })
+      )
+
+      it.effect("duplicate user ids are rejected even when racing", () =>
+        Effect.gen(function* () {
+          if (skipped("uniqueness")) return
+          const store = yield* PayoutStore
+          const userId = freshUser()
+          const racing = yield* Effect.all(
+            [0, 1, 2, 3].map(() =>
+              Effect.exit(store.createUser({ userId, name: "R", email: null, currency: "USD", status: "active" }))
+            ),
+            { concurrency: "unbounded" }
+          )
+          expect(racing.filter(Exit.isSuccess)).toHaveLength(1)
+        })
+      )
+    })
+  })
+}
