@@ -1,5 +1,8 @@
-import { Context, type Effect, type Scope } from "effect"
-import type { ConcurrentRequest, ServiceUnavailable, UserId } from "../domain/index.js"
+import { randomUUID } from "node:crypto"
+import { Config, type ConfigError, Context, Data, Effect, Layer, Schedule, type Scope } from "effect"
+import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
+import { Settings } from "../settings.js"
+import * as MemoryLock from "./memory/lock.js"
 
 /**
  * A per-user lease that makes one user's intakes queue politely. Correctness never
@@ -14,4 +17,63 @@ export interface UserLockShape {
   readonly lease: (userId: UserId) => Effect.Effect<void, ConcurrentRequest | ServiceUnavailable, Scope.Scope>
 }
 
-export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {}
+export interface LeaseSettings {
+  readonly ttlMs: number
+  readonly retryDelayMs: number
+  readonly retryCount: number
+}
+
+export const leaseSettings: Config.Config<LeaseSettings> = Config.all({
+  ttlMs: Settings.lockTtlMs,
+  retryDelayMs: Settings.lockRetryDelayMs,
+  retryCount: Settings.lockRetryCount
+})
+
+/** Waits between tries: spaced, jittered (0.8–1.2×), at most `retryCount` retries. */
+export const leaseSchedule = (settings: LeaseSettings) =>
+  Schedule.spaced(settings.retryDelayMs).pipe(
+    Schedule.jittered,
+    Schedule.intersect(Schedule.recurs(settings.retryCount))
+  )
+
+class Busy extends Data.TaggedError("Busy") {}
+
+/**
+ * `lease` written once over `tryAcquire`/`release`, for every layer. The
+ * finalizer is in place before the first try, so a lease taken by a try that
+ * was interrupted mid-flight is still released (owner-checked, so harmless
+ * when the token never held it).
+ */
+export const makeLease =
+  (
+    tryAcquire: UserLockShape["tryAcquire"],
+    release: UserLockShape["release"],
+    settings: LeaseSettings
+  ): UserLockShape["lease"] =>
+  (userId) =>
+    Effect.gen(function* () {
+      const token = randomUUID()
+      yield* Effect.addFinalizer(() => release(userId, token).pipe(Effect.ignore))
+      yield* tryAcquire(userId, token, settings.ttlMs).pipe(
+        Effect.filterOrFail(
+          (acquired) => acquired,
+          () => new Busy()
+        ),
+        Effect.retry({ schedule: leaseSchedule(settings), while: (e) => e._tag === "Busy" }),
+        Effect.catchTag("Busy", () => Effect.fail(new ConcurrentRequest({ userId })))
+      )
+    }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId } }))
+
+export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {
+  /** In-process leases on `Clock`; settings from `LOCK_TTL_MS`, `LOCK_RETRY_DELAY_MS`, `LOCK_RETRY_COUNT`. */
+  static readonly layerMemory: Layer.Layer<UserLock, ConfigError.ConfigError> = Layer.suspend(() =>
+    Layer.effect(
+      UserLock,
+      Effect.gen(function* () {
+        const settings = yield* leaseSettings
+        const leases = yield* MemoryLock.make
+        return { ...leases, lease: makeLease(leases.tryAcquire, leases.release, settings) }
+      })
+    )
+  )
+}
