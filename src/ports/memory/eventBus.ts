@@ -1,0 +1,13 @@
+import { Effect, PubSub } from "effect"
+import type { PayoutEvent } from "../../domain/index.js"
+
+/** One in-process PubSub: every subscriber sees every event, in publish order. */
+export const make = Effect.gen(function* () {
+  const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<PayoutEvent>(), PubSub.shutdown)
+  return {
+    publish: Effect.fn("EventBus.publish")(function* (event: PayoutEvent) {
+      yield* PubSub.publish(pubsub, event)
+    }),
+    subscribe: PubSub.subscribe(pubsub)
+  }
+})
