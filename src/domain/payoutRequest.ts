@@ -1,0 +1,89 @@
+import { Either, ParseResult, Schema } from "effect"
+import { ValidationError } from "./errors.js"
+import { UserId } from "./ids.js"
+import { Currency, type Minor, parseAmount } from "./money.js"
+import type { Metadata } from "./transaction.js"
+
+const MetadataValue = Schema.Union(Schema.String.pipe(Schema.maxLength(500)), Schema.Number, Schema.Boolean)
+
+export const PayoutMetadata = Schema.Record({
+  key: Schema.String.pipe(Schema.maxLength(100)),
+  value: MetadataValue
+}).pipe(Schema.filter((m) => Object.keys(m).length <= 10 || "metadata may have at most 10 keys"))
+
+/** A decimal amount as the client sends it: a JSON number or a decimal string. */
+export const AmountInput = Schema.Union(
+  Schema.Number,
+  Schema.String.annotations({ description: "decimal string, at most 2 places", examples: ["100.50"] })
+)
+
+/** The body of POST /api/payout, as sent. Unknown keys are ignored. */
+export const PayoutBody = Schema.Struct({
+  userId: UserId,
+  amount: AmountInput,
+  currency: Schema.optional(Currency),
+  description: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
+  metadata: Schema.optional(PayoutMetadata)
+})
+
+export interface PayoutRequest {
+  readonly userId: UserId
+  readonly amount: Minor
+  readonly currency: Currency
+  readonly description: string | null
+  readonly metadata: Metadata
+}
+
+export interface AmountLimits {
+  readonly minMinor: number
+  readonly maxMinor: number
+}
+
+export const amountIssue = (input: number | string, limits: AmountLimits): Either.Either<Minor, string> =>
+  Either.flatMap(
+    Either.mapLeft(parseAmount(input), (e) =>
+      e._tag === "TooManyDecimals"
+        ? "amount must have at most 2 decimal places"
+        : e._tag === "TooLarge"
+          ? "amount is too large"
+          : "amount must be a positive decimal number"
+    ),
+    (amount) =>
+      amount < limits.minMinor
+        ? Either.left(`amount must be at least ${limits.minMinor / 100}`)
+        : amount > limits.maxMinor
+          ? Either.left(`amount must be at most ${limits.maxMinor / 100}`)
+          : Either.right(amount)
+  )
+
+export const issuesOf = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
+    field: issue.path.length === 0 ? "body" : issue.path.join("."),
+    message: issue.message
+  }))
+
+/** Exact validation of an untrusted body: a typed request or a ValidationError with one detail per field. */
+export const parsePayoutRequest = (
+  body: unknown,
+  limits: AmountLimits
+): Either.Either<PayoutRequest, ValidationError> =>
+  Either.flatMap(
+    Either.mapLeft(
+      Schema.decodeUnknownEither(PayoutBody, { errors: "all" })(body),
+      (e) => new ValidationError({ message: "Invalid payout request", details: issuesOf(e) })
+    ),
+    (b) =>
+      Either.map(
+        Either.mapLeft(
+          amountIssue(b.amount, limits),
+          (message) => new ValidationError({ message, details: [{ field: "amount", message }] })
+        ),
+        (amount): PayoutRequest => ({
+          userId: b.userId,
+          amount,
+          currency: b.currency ?? "USD",
+          description: b.description ?? null,
+          metadata: b.metadata ?? {}
+        })
+      )
+  )

@@ -1,0 +1,82 @@
+import { Config, Context, Effect, Either, Layer, Schema } from "effect"
+import {
+  AmountInput,
+  amountIssue,
+  Currency,
+  type IdempotencyKeyInUse,
+  type IdempotencyKeyReused,
+  issuesOf,
+  type Minor,
+  type ServiceUnavailable,
+  type UserId,
+  type UserNotActive,
+  type UserNotFound,
+  ValidationError
+} from "../domain/index.js"
+import { PayoutStore } from "../ports/PayoutStore.js"
+import { Settings } from "../settings.js"
+import { fingerprint, withIdempotency } from "./idempotency.js"
+
+export const CreditBody = Schema.Struct({ amount: AmountInput, currency: Currency })
+
+export interface Credited {
+  readonly userId: UserId
+  readonly currency: Currency
+  readonly available: Minor
+  readonly replayed: boolean
+}
+
+export interface AccountsShape {
+  /** A funding posting for `userId`; the Idempotency-Key is scoped to that user. */
+  readonly credit: (
+    userId: UserId,
+    body: unknown,
+    idempotencyKey: string | null
+  ) => Effect.Effect<
+    Credited,
+    ValidationError | UserNotFound | UserNotActive | IdempotencyKeyInUse | IdempotencyKeyReused | ServiceUnavailable
+  >
+}
+
+const make = Effect.gen(function* () {
+  const store = yield* PayoutStore
+  const limits = yield* Config.all({ minMinor: Settings.minPayoutMinor, maxMinor: Settings.maxPayoutMinor })
+  const leaseMs = yield* Settings.idempotencyLeaseMs
+
+  const parse = (body: unknown) =>
+    Either.flatMap(
+      Either.mapLeft(
+        Schema.decodeUnknownEither(CreditBody, { errors: "all" })(body),
+        (e) => new ValidationError({ message: "Invalid credit request", details: issuesOf(e) })
+      ),
+      (b) =>
+        Either.map(
+          Either.mapLeft(
+            amountIssue(b.amount, limits),
+            (message) => new ValidationError({ message, details: [{ field: "amount", message }] })
+          ),
+          (amount) => ({ amount, currency: b.currency })
+        )
+    )
+
+  const credit = Effect.fn("Accounts.credit")(function* (userId: UserId, body: unknown, key: string | null) {
+    const request = yield* parse(body)
+    const claim = key === null ? null : { scope: `credit:${userId}`, key, fingerprint: fingerprint(request) }
+    const outcome = yield* withIdempotency(store, claim, leaseMs, (ticket) =>
+      store.credit({ userId, ...request }, ticket)
+    )
+    if (outcome._tag === "Fresh") {
+      const { currency, available } = outcome.value
+      return { userId, currency, available, replayed: false }
+    }
+    const first = outcome.result
+    if (first._tag !== "Credit") return yield* Effect.dieMessage("credit key holds a payout result")
+    return { userId, currency: first.currency, available: first.available, replayed: true }
+  })
+
+  return { credit } satisfies AccountsShape
+})
+
+export class Accounts extends Context.Tag("swiftpay/Accounts")<Accounts, AccountsShape>() {
+  static readonly layer = Layer.effect(Accounts, make)
+}

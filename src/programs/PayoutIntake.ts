@@ -1,0 +1,125 @@
+import { Config, Context, Effect, Layer, Option } from "effect"
+import {
+  type Currency,
+  Forbidden,
+  type IntakeError,
+  type Minor,
+  makeTransactionId,
+  type PayoutRequest,
+  parsePayoutRequest,
+  RateLimitExceeded,
+  type TransactionId,
+  type UserId,
+  UserNotActive,
+  UserNotFound
+} from "../domain/index.js"
+import { EventBus } from "../ports/EventBus.js"
+import { PayoutQueue } from "../ports/PayoutQueue.js"
+import { type IdempotencyTicket, PayoutStore } from "../ports/PayoutStore.js"
+import { type RateLimitDecision, RateLimiter } from "../ports/RateLimiter.js"
+import { UserLock } from "../ports/UserLock.js"
+import { Settings } from "../settings.js"
+import { announce } from "./announce.js"
+import { fingerprint, withIdempotency } from "./idempotency.js"
+
+export interface Actor {
+  readonly userId: UserId
+  readonly role: "user" | "admin"
+}
+
+export const mayActFor = (actor: Actor, userId: UserId): boolean => actor.role === "admin" || actor.userId === userId
+
+export interface IntakeRequest {
+  readonly actor: Actor
+  /** The untrusted JSON body. */
+  readonly body: unknown
+  readonly idempotencyKey: string | null
+}
+
+export interface Accepted {
+  readonly transactionId: TransactionId
+  readonly amount: Minor
+  readonly currency: Currency
+  /** True when this answers an earlier request with the same Idempotency-Key. */
+  readonly replayed: boolean
+  readonly rateLimit: RateLimitDecision
+}
+
+export interface PayoutIntakeShape {
+  readonly submit: (request: IntakeRequest) => Effect.Effect<Accepted, IntakeError | Forbidden>
+}
+
+const make = Effect.gen(function* () {
+  const store = yield* PayoutStore
+  const lock = yield* UserLock
+  const limiter = yield* RateLimiter
+  const queue = yield* PayoutQueue
+  const bus = yield* EventBus
+  const config = yield* Config.all({
+    minMinor: Settings.minPayoutMinor,
+    maxMinor: Settings.maxPayoutMinor,
+    userLimit: Settings.userRateLimitMaxRequests,
+    windowMs: Settings.rateLimitWindowMs,
+    leaseMs: Settings.idempotencyLeaseMs
+  })
+
+  /** Under the user's lease: the store's conditional reserve is what really guards the money. */
+  const reserve = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
+    Effect.scoped(
+      Effect.zipRight(
+        lock.lease(request.userId),
+        Effect.flatMap(makeTransactionId, (transactionId) => store.reserve({ ...request, transactionId }, ticket))
+      )
+    )
+
+  const checkUser = (userId: UserId) =>
+    Effect.flatMap(
+      store.getUser(userId),
+      (user): Effect.Effect<void, UserNotFound | UserNotActive> =>
+        Option.isNone(user)
+          ? Effect.fail(new UserNotFound({ userId }))
+          : user.value.status !== "active"
+            ? Effect.fail(new UserNotActive({ userId, status: user.value.status }))
+            : Effect.void
+    )
+
+  const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
+    const rateLimit = yield* limiter.hit(`rl:user:${actor.userId}`, config.userLimit, config.windowMs)
+    if (!rateLimit.allowed) {
+      return yield* new RateLimitExceeded({ scope: "user", limit: rateLimit.limit, resetMs: rateLimit.resetMs })
+    }
+    const request = yield* parsePayoutRequest(body, config)
+    if (!mayActFor(actor, request.userId)) return yield* new Forbidden({ reason: "not your account" })
+    yield* checkUser(request.userId)
+
+    const claim =
+      idempotencyKey === null
+        ? null
+        : { scope: `payout:${request.userId}`, key: idempotencyKey, fingerprint: fingerprint(request) }
+    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
+    if (outcome._tag === "Replay") {
+      const first = outcome.result
+      if (first._tag !== "Payout") return yield* Effect.dieMessage("payout key holds a credit result")
+      return { ...first, replayed: true, rateLimit } satisfies Accepted
+    }
+    const t = outcome.value
+    yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
+    // The event goes out before the queue message, so no worker event can overtake it.
+    yield* announce(store, bus, t)
+    yield* queue
+      .publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: 0 })
+      .pipe(Effect.catchAll((e) => Effect.logWarning("payout queued later by recovery", e)))
+    return { transactionId: t.transactionId, amount: t.amount, currency: t.currency, replayed: false, rateLimit }
+  })
+
+  return { submit } satisfies PayoutIntakeShape
+})
+
+/**
+ * The gateway's use case: validate → rate limit → idempotency → user lease →
+ * atomic reserve → PAYOUT_INITIATED → publish. Once reserved, the payout is
+ * durable: if the broker is down, Recovery publishes it later.
+ */
+export class PayoutIntake extends Context.Tag("swiftpay/PayoutIntake")<PayoutIntake, PayoutIntakeShape>() {
+  static readonly layer = Layer.effect(PayoutIntake, make)
+}

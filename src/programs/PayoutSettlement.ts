@@ -1,0 +1,70 @@
+import { Config, Context, Duration, Effect, Layer, Option } from "effect"
+import { isTerminal, type ServiceUnavailable, type TransactionNotFound } from "../domain/index.js"
+import { EventBus } from "../ports/EventBus.js"
+import { type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
+import { PayoutStore } from "../ports/PayoutStore.js"
+import { SettlementRail } from "../ports/SettlementRail.js"
+import { Settings } from "../settings.js"
+import { announce } from "./announce.js"
+import { delayAfter } from "./retryPolicy.js"
+
+export interface PayoutSettlementShape {
+  /** Settles one queued payout. Safe to run again for the same message: every step is conditional. */
+  readonly handle: (message: PayoutMessage) => Effect.Effect<void, TransactionNotFound | ServiceUnavailable>
+}
+
+const make = Effect.gen(function* () {
+  const store = yield* PayoutStore
+  const queue = yield* PayoutQueue
+  const bus = yield* EventBus
+  const rail = yield* SettlementRail
+  const retry = yield* Config.all({ maxRetryAttempts: Settings.maxRetryAttempts, retryDelayMs: Settings.retryDelayMs })
+
+  const handle = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage) {
+    yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
+    const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts)
+    if (claim._tag === "Stale") {
+      // A repeat after a crash between the final move and the ack: say again how it ended.
+      if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
+      return
+    }
+    const t = claim.transaction
+    if (claim.first) yield* announce(store, bus, t)
+
+    const paid = yield* rail
+      .pay({ ...t, attempt: t.attempts })
+      .pipe(Effect.either, Effect.withSpan("SettlementRail.pay", { attributes: { attempt: t.attempts } }))
+    if (paid._tag === "Right") {
+      return yield* announce(store, bus, yield* store.settle(t.transactionId))
+    }
+    const failure = paid.left
+    if (failure.transient) {
+      const wait = yield* delayAfter(retry, t.attempts)
+      if (Option.isSome(wait)) {
+        yield* Effect.logInfo("transient rail failure, retrying later", { attempt: t.attempts, reason: failure.reason })
+        return yield* queue.publishDelayed(
+          { transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts },
+          Duration.toMillis(wait.value)
+        )
+      }
+    }
+    const reason = failure.transient
+      ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
+      : failure.reason
+    yield* announce(store, bus, yield* store.release(t.transactionId, reason))
+  })
+
+  return { handle } satisfies PayoutSettlementShape
+})
+
+/**
+ * The worker's use case: claim the attempt → PAYOUT_PROCESSING → rail → settle
+ * (held → paid out) or release (held → available) → COMPLETED / FAILED. A
+ * transient failure waits in the broker's delay queue for the next attempt.
+ */
+export class PayoutSettlement extends Context.Tag("swiftpay/PayoutSettlement")<
+  PayoutSettlement,
+  PayoutSettlementShape
+>() {
+  static readonly layer = Layer.effect(PayoutSettlement, make)
+}
