@@ -1,0 +1,69 @@
+import { Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { errors, jwtVerify, SignJWT } from "jose"
+import { UserId } from "../domain/index.js"
+import type { Actor } from "../programs/PayoutIntake.js"
+import { Settings } from "../settings.js"
+
+export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {}
+
+const Claims = Schema.Struct({
+  sub: UserId,
+  role: Schema.optionalWith(Schema.Literal("user", "admin"), { default: () => "user" as const })
+})
+
+/** The secret used when JWT_SECRET is unset: embedded development only, announced at start-up. */
+export const DEVELOPMENT_SECRET = "swiftpay-development-secret-change-me-0123456789"
+
+export interface JwtShape {
+  /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
+  readonly verify: (token: string) => Effect.Effect<Actor, InvalidToken>
+  readonly sign: (actor: Actor, ttlSeconds: number) => Effect.Effect<string>
+}
+
+export const make = (secret: Redacted.Redacted): JwtShape => {
+  const key = new TextEncoder().encode(Redacted.value(secret))
+  return {
+    verify: (token) =>
+      Effect.tryPromise({
+        try: () => jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] }),
+        catch: (e) => new InvalidToken({ reason: e instanceof errors.JWTExpired ? "token expired" : "invalid token" })
+      }).pipe(
+        Effect.flatMap(({ payload }) =>
+          Effect.mapError(
+            Schema.decodeUnknown(Claims)(payload),
+            () => new InvalidToken({ reason: "invalid token claims" })
+          )
+        ),
+        Effect.map(({ sub, role }): Actor => ({ userId: sub, role })),
+        Effect.withSpan("Jwt.verify")
+      ),
+    sign: (actor, ttlSeconds) =>
+      Effect.promise(() =>
+        new SignJWT({ role: actor.role })
+          .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+          .setSubject(actor.userId)
+          .setIssuedAt()
+          .setExpirationTime(`${ttlSeconds}s`)
+          .sign(key)
+      )
+  }
+}
+
+export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
+  static readonly layer = (secret: Redacted.Redacted) => Layer.succeed(Jwt, make(secret))
+
+  /** JWT_SECRET, or the development secret with a warning (embedded mode only). */
+  static readonly layerConfig = (options: { readonly allowDevelopmentSecret: boolean }) =>
+    Layer.effect(
+      Jwt,
+      Effect.gen(function* () {
+        const configured = yield* Settings.jwtSecret
+        if (Option.isSome(configured)) return make(configured.value)
+        if (!options.allowDevelopmentSecret) return yield* Effect.dieMessage("JWT_SECRET must be set")
+        yield* Effect.logWarning(
+          "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
+        )
+        return make(Redacted.make(DEVELOPMENT_SECRET))
+      })
+    )
+}
