@@ -1,5 +1,6 @@
-import { Context, Data, type Effect } from "effect"
+import { type ConfigError, Context, Data, type Effect, Layer } from "effect"
 import type { Currency, Metadata, Minor, TransactionId, UserId } from "../domain/index.js"
+import * as MemoryRail from "./memory/rail.js"
 
 export interface RailRequest {
   readonly transactionId: TransactionId
@@ -25,4 +26,9 @@ export interface SettlementRailShape {
   readonly pay: (request: RailRequest) => Effect.Effect<RailReceipt, RailFailure>
 }
 
-export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {}
+export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {
+  /** The simulated rail, from `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
+  static readonly layerMemory: Layer.Layer<SettlementRail, ConfigError.ConfigError> = Layer.suspend(() =>
+    MemoryRail.layerConfig()
+  )
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Effect, Fiber, Layer, TestClock } from "effect"
+import { Minor, makeTransactionId, UserId } from "../../src/domain/index.js"
+import { layerWith, MemoryRail } from "../../src/ports/memory/rail.js"
+import { SettlementRail } from "../../src/ports/SettlementRail.js"
+import { settlementRailContract } from "../contracts/settlementRail.js"
+import { testClock } from "../contracts/time.js"
+
+settlementRailContract("memory", layerWith({ processingDelayMs: 500, failureRate: 0 }), {
+  time: testClock,
+  delayMs: 500,
+  paidCount: Effect.flatMap(MemoryRail, (m) => m.paidCount)
+})
+
+const payMany = (n: number) =>
+  Effect.gen(function* () {
+    const rail = yield* SettlementRail
+    const fiber = yield* Effect.fork(
+      Effect.forEach(
+        Array.from({ length: n }),
+        () =>
+          Effect.flatMap(makeTransactionId, (transactionId) =>
+            rail
+              .pay({
+                transactionId,
+                userId: UserId.make("rail-user"),
+                amount: Minor.make(1),
+                currency: "USD",
+                metadata: {},
+                attempt: 1
+              })
+              .pipe(Effect.either)
+          ),
+        { concurrency: "unbounded" }
+      )
+    )
+    yield* TestClock.adjust(10)
+    return yield* Fiber.join(fiber)
+  })
+
+describe("SettlementRail memory", () => {
+  it.effect("failureRate 1 declines every transfer for good", () =>
+    Effect.gen(function* () {
+      const results = yield* payMany(20)
+      expect(results.every((r) => r._tag === "Left" && !r.left.transient)).toBe(true)
+      expect(yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)).toBe(0)
+    }).pipe(Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 1 })))
+  )
+
+  it.effect("failureRate 0.5 declines some and pays the others", () =>
+    Effect.gen(function* () {
+      const results = yield* payMany(100)
+      const paid = results.filter((r) => r._tag === "Right").length
+      expect(paid).toBeGreaterThan(20)
+      expect(paid).toBeLessThan(80)
+      expect(yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)).toBe(paid)
+    }).pipe(Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 0.5 })))
+  )
+
+  it.effect("layerMemory reads the delay and failure rate from the environment", () =>
+    Effect.gen(function* () {
+      const results = yield* payMany(5)
+      expect(results.every((r) => r._tag === "Left")).toBe(true)
+    }).pipe(
+      Effect.provide(
+        Layer.provide(
+          SettlementRail.layerMemory,
+          Layer.setConfigProvider(
+            ConfigProvider.fromMap(
+              new Map([
+                ["PAYOUT_PROCESSING_DELAY_MS", "10"],
+                ["PAYOUT_FAILURE_RATE", "1"]
+              ])
+            )
+          )
+        )
+      )
+    )
+  )
+})
