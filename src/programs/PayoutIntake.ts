@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Option } from "effect"
+import { Config, Context, Effect, Layer, Metric, Option } from "effect"
 import {
   type Currency,
   Forbidden,
@@ -21,6 +21,7 @@ import { UserLock } from "../ports/UserLock.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
+import { intakeLatency, payoutsAccepted } from "./metrics.js"
 
 export interface Actor {
   readonly userId: UserId
@@ -112,7 +113,13 @@ const make = Effect.gen(function* () {
     return { transactionId: t.transactionId, amount: t.amount, currency: t.currency, replayed: false, rateLimit }
   })
 
-  return { submit } satisfies PayoutIntakeShape
+  return {
+    submit: (request) =>
+      submit(request).pipe(
+        Metric.trackDuration(intakeLatency),
+        Effect.tap((a) => (a.replayed ? Effect.void : Metric.increment(payoutsAccepted)))
+      )
+  } satisfies PayoutIntakeShape
 })
 
 /**

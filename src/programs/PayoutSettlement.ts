@@ -1,11 +1,12 @@
-import { Config, Context, Duration, Effect, Layer, Option } from "effect"
-import { isTerminal, type ServiceUnavailable, type TransactionNotFound } from "../domain/index.js"
+import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
+import { isTerminal, type ServiceUnavailable, type Transaction, type TransactionNotFound } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
+import { payoutsFinished, settlementLatency, settlementsInFlight } from "./metrics.js"
 import { delayAfter } from "./retryPolicy.js"
 
 export interface PayoutSettlementShape {
@@ -20,7 +21,10 @@ const make = Effect.gen(function* () {
   const rail = yield* SettlementRail
   const retry = yield* Config.all({ maxRetryAttempts: Settings.maxRetryAttempts, retryDelayMs: Settings.retryDelayMs })
 
-  const handle = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage) {
+  const finished = (t: Transaction) =>
+    Effect.zipRight(Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)), announce(store, bus, t))
+
+  const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage) {
     yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
     const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts)
     if (claim._tag === "Stale") {
@@ -35,7 +39,7 @@ const make = Effect.gen(function* () {
       .pay({ ...t, attempt: t.attempts })
       .pipe(Effect.either, Effect.withSpan("SettlementRail.pay", { attributes: { attempt: t.attempts } }))
     if (paid._tag === "Right") {
-      return yield* announce(store, bus, yield* store.settle(t.transactionId))
+      return yield* finished(yield* store.settle(t.transactionId))
     }
     const failure = paid.left
     if (failure.transient) {
@@ -51,8 +55,15 @@ const make = Effect.gen(function* () {
     const reason = failure.transient
       ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
       : failure.reason
-    yield* announce(store, bus, yield* store.release(t.transactionId, reason))
+    yield* finished(yield* store.release(t.transactionId, reason))
   })
+
+  const handle = (message: PayoutMessage) =>
+    Effect.acquireUseRelease(
+      Metric.increment(settlementsInFlight),
+      () => Metric.trackDuration(settleOnce(message), settlementLatency),
+      () => Metric.incrementBy(settlementsInFlight, -1)
+    )
 
   return { handle } satisfies PayoutSettlementShape
 })

@@ -1,0 +1,30 @@
+import { Duration, Metric, MetricBoundaries } from "effect"
+
+const latencyBoundaries = MetricBoundaries.exponential({ start: 1, factor: 2, count: 16 })
+
+/** Payouts that reached a final status, labelled `status` = completed | failed. */
+export const payoutsFinished = Metric.counter("swiftpay_payouts_total", {
+  description: "Payouts by final status",
+  incremental: true
+})
+
+export const payoutsAccepted = Metric.counter("swiftpay_payouts_accepted_total", {
+  description: "Payouts accepted (money held)",
+  incremental: true
+})
+
+export const intakeLatency = Metric.histogram(
+  "swiftpay_intake_duration_ms",
+  latencyBoundaries,
+  "Time to accept a payout request, in milliseconds"
+).pipe(Metric.mapInput(Duration.toMillis))
+
+export const settlementLatency = Metric.histogram(
+  "swiftpay_settlement_duration_ms",
+  latencyBoundaries,
+  "Time for one settlement attempt, in milliseconds"
+).pipe(Metric.mapInput(Duration.toMillis))
+
+export const settlementsInFlight = Metric.gauge("swiftpay_settlements_in_flight", {
+  description: "Settlement attempts running in this process"
+})
