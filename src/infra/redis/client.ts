@@ -18,8 +18,12 @@ export const defaultConnectRetry: Schedule.Schedule<unknown, unknown> = Schedule
   Schedule.upTo("30 seconds")
 )
 
+const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+
 export const unavailable = (cause: unknown) =>
-  Effect.logDebug("redis command failed", cause).pipe(Effect.zipRight(new ServiceUnavailable({ dependency: "redis" })))
+  Effect.logDebug(`redis command failed: ${describe(cause)}`).pipe(
+    Effect.zipRight(new ServiceUnavailable({ dependency: "redis" }))
+  )
 
 const driverOptions = (options: RedisClientOptions): RedisOptions => ({
   lazyConnect: true,
@@ -66,7 +70,7 @@ export const acquire = (
 ): Effect.Effect<Redis, ServiceUnavailable, Scope.Scope> =>
   Effect.acquireRelease(
     connectOnce(create).pipe(
-      Effect.tapError((cause) => Effect.logWarning("redis connect failed, retrying", cause)),
+      Effect.tapError((cause) => Effect.logWarning(`redis connect failed, retrying: ${describe(cause)}`)),
       Effect.retry(retry),
       Effect.catchAll(unavailable)
     ),

@@ -1,4 +1,4 @@
-import { Effect, Layer, PubSub, Queue, type Schedule, Schema, type Scope } from "effect"
+import { Effect, Layer, ParseResult, PubSub, Queue, type Schedule, Schema, type Scope } from "effect"
 import type { Redis } from "ioredis"
 import type { ServiceUnavailable } from "../../domain/errors.js"
 import { PayoutEvent } from "../../domain/events.js"
@@ -41,7 +41,10 @@ export const make = (
         decode(text).pipe(
           Effect.flatMap((event) => PubSub.publish(hub, event)),
           Effect.catchTag("ParseError", (error) =>
-            Effect.logWarning("dropped an undecodable event frame", { channel, error: error.message })
+            Effect.logWarning("dropped an undecodable event frame", {
+              channel,
+              issues: ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => `${i.path.join(".")}: ${i.message}`)
+            })
           )
         )
       ),
