@@ -40,3 +40,18 @@ export const withSettings =
 
 /** A fresh identifier, so contracts can run against shared infrastructure. */
 export const unique = (prefix: string): string => `${prefix}_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`
+
+/**
+ * Re-reads `read` until `ok` holds (for state settled by other fibers or by a
+ * broker): yields between reads on the TestClock, polls every 20 ms on real time.
+ */
+export const eventually =
+  (time: TimeControl, what: string) =>
+  <A, E, R>(read: Effect.Effect<A, E, R>, ok: (a: A) => boolean): Effect.Effect<A, E | Error, R> =>
+    Effect.gen(function* () {
+      while (true) {
+        const value = yield* read
+        if (ok(value)) return value
+        yield* time.live ? Effect.sleep("20 millis") : Effect.yieldNow()
+      }
+    }).pipe(within("5 seconds", what))

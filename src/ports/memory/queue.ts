@@ -1,0 +1,164 @@
+import type { Tracer } from "effect"
+import { Cause, type ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Ref, Schema } from "effect"
+import { Settings } from "../../settings.js"
+import { PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../PayoutQueue.js"
+
+export interface MemoryQueueOptions {
+  /** How long a delivery whose handler failed waits before it comes back. */
+  readonly redeliveryDelayMs: number
+  /** Deliveries after which a failing message goes to the dead letters. */
+  readonly maxDeliveries: number
+}
+
+export interface DeadLetter {
+  readonly raw: unknown
+  readonly reason: string
+  readonly deliveries: number
+}
+
+/** Test handle on the in-memory broker. */
+export class MemoryQueue extends Context.Tag("swiftpay/MemoryQueue")<
+  MemoryQueue,
+  {
+    /** Puts any body on the work queue, as a foreign producer could. */
+    readonly injectRaw: (raw: unknown) => Effect.Effect<void>
+    readonly deadLetters: Effect.Effect<ReadonlyArray<DeadLetter>>
+  }
+>() {}
+
+interface Envelope {
+  readonly raw: unknown
+  /** Deliveries that ended in a handler failure or a defect. */
+  readonly deliveries: number
+  readonly span: Option.Option<Tracer.AnySpan>
+}
+
+/**
+ * The broker is an Effect Queue of raw bodies, decoded on delivery; delays are
+ * fibers in the layer's scope. A delivery is settled by its handler's exit.
+ */
+export const make = (options: MemoryQueueOptions) =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const ready = yield* Effect.acquireRelease(Queue.unbounded<Envelope>(), Queue.shutdown)
+    const inFlight = yield* Ref.make(0)
+    const delayed = yield* Ref.make(0)
+    const dead = yield* Ref.make<ReadonlyArray<DeadLetter>>([])
+    const decode = Schema.decodeUnknown(PayoutMessage)
+
+    const envelope = (message: PayoutMessage) =>
+      Effect.all({
+        raw: Schema.encode(PayoutMessage)(message).pipe(Effect.orDie),
+        span: Effect.option(Effect.currentSpan)
+      })
+
+    const later = (item: Envelope, delayMs: number) =>
+      Ref.update(delayed, (n) => n + 1).pipe(
+        Effect.zipRight(
+          Effect.forkIn(
+            Effect.interruptible(Effect.sleep(delayMs)).pipe(
+              Effect.zipRight(Queue.offer(ready, item)),
+              Effect.ensuring(Ref.update(delayed, (n) => n - 1))
+            ),
+            scope
+          )
+        ),
+        Effect.uninterruptible,
+        Effect.asVoid
+      )
+
+    const deadLetter = (letter: DeadLetter) =>
+      Ref.update(dead, (letters) => [...letters, letter]).pipe(
+        Effect.zipRight(Effect.logWarning("payout message dead-lettered", letter.reason))
+      )
+
+    const settle = (item: Envelope, exit: Exit.Exit<unknown, unknown>) => {
+      if (Exit.isSuccess(exit)) return Effect.void
+      if (Cause.isInterruptedOnly(exit.cause)) return Queue.offer(ready, item)
+      const failed = { ...item, deliveries: item.deliveries + 1 }
+      return failed.deliveries >= options.maxDeliveries
+        ? deadLetter({ raw: item.raw, reason: Cause.pretty(exit.cause), deliveries: failed.deliveries })
+        : Effect.logWarning("payout handler failed; redelivering", exit.cause).pipe(
+            Effect.zipRight(later(failed, options.redeliveryDelayMs))
+          )
+    }
+
+    const landed = Ref.update(inFlight, (n) => n - 1)
+
+    /** Runs uninterruptibly but for the handler, so every delivery is settled. */
+    const deliver =
+      <E, R>(handler: (message: PayoutMessage) => Effect.Effect<void, E, R>) =>
+      (item: Envelope) =>
+        decode(item.raw).pipe(
+          Effect.matchEffect({
+            onFailure: (error) =>
+              Effect.zipRight(
+                landed,
+                deadLetter({ raw: item.raw, reason: `undecodable: ${error.message}`, deliveries: item.deliveries + 1 })
+              ),
+            onSuccess: (message) =>
+              Effect.interruptible(handler(message)).pipe(
+                Effect.withSpan("PayoutQueue.deliver", {
+                  kind: "consumer",
+                  attributes: { transactionId: message.transactionId, redeliveries: item.deliveries },
+                  ...Option.match(item.span, { onNone: () => ({}), onSome: (parent) => ({ parent }) })
+                }),
+                Effect.onExit((exit) => Effect.zipRight(landed, settle(item, exit))),
+                Effect.ignore
+              )
+          })
+        )
+
+    const consume: PayoutQueueShape["consume"] = (handler, { concurrency }) =>
+      Effect.gen(function* () {
+        const permits = yield* Effect.makeSemaphore(concurrency)
+        const fibers = yield* FiberSet.make()
+        return yield* Effect.forever(
+          Effect.zipRight(
+            permits.take(1),
+            Effect.uninterruptibleMask((restore) =>
+              restore(Queue.take(ready)).pipe(
+                Effect.tap(() => Ref.update(inFlight, (n) => n + 1)),
+                Effect.flatMap((item) =>
+                  FiberSet.run(fibers, Effect.ensuring(deliver(handler)(item), permits.release(1)))
+                )
+              )
+            )
+          )
+        )
+      }).pipe(Effect.scoped)
+
+    const queue: PayoutQueueShape = {
+      publish: Effect.fn("PayoutQueue.publish")(function* (message: PayoutMessage) {
+        yield* Queue.offer(ready, { ...(yield* envelope(message)), deliveries: 0 })
+      }),
+      publishDelayed: Effect.fn("PayoutQueue.publishDelayed")(function* (message: PayoutMessage, delayMs: number) {
+        yield* later({ ...(yield* envelope(message)), deliveries: 0 }, delayMs)
+      }),
+      consume,
+      stats: Effect.all({
+        ready: Effect.map(Queue.size(ready), (n) => Math.max(0, n)),
+        inFlight: Ref.get(inFlight),
+        delayed: Ref.get(delayed),
+        dead: Effect.map(Ref.get(dead), (letters) => letters.length)
+      })
+    }
+    const memory = MemoryQueue.of({
+      injectRaw: (raw) => Queue.offer(ready, { raw, deliveries: 0, span: Option.none() }).pipe(Effect.asVoid),
+      deadLetters: Ref.get(dead)
+    })
+    return { queue, memory }
+  })
+
+export const layerWith = (options: MemoryQueueOptions): Layer.Layer<PayoutQueue | MemoryQueue> =>
+  Layer.scopedContext(
+    Effect.map(make(options), ({ queue, memory }) =>
+      Context.make(PayoutQueue, queue).pipe(Context.add(MemoryQueue, memory))
+    )
+  )
+
+/** Redelivery after `RETRY_DELAY_MS`; dead-lettered on the 5th failed delivery. */
+export const layerConfig = (): Layer.Layer<PayoutQueue | MemoryQueue, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(
+    Effect.map(Settings.retryDelayMs, (redeliveryDelayMs) => layerWith({ redeliveryDelayMs, maxDeliveries: 5 }))
+  )
