@@ -1,0 +1,144 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Exit, Layer, Option, TestClock } from "effect"
+import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
+import { MemoryRail } from "../../src/ports/memory/rail.js"
+import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
+import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
+import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
+import { Recovery } from "../../src/programs/Recovery.js"
+import { Crash, crashablePorts } from "./crash.js"
+import { createUser, infra, programs, settings, usd } from "./harness.js"
+
+const IDLE_MS = 60_000
+
+const layer = (env: Record<string, string> = {}) =>
+  programs.pipe(
+    Layer.provide(crashablePorts),
+    Layer.provideMerge(Layer.merge(infra(), Crash.layer)),
+    Layer.provide(settings({ RECOVERY_IDLE_MS: String(IDLE_MS), ...env }))
+  )
+
+const latestTransaction = (userId: UserId) =>
+  Effect.flatMap(PayoutStore, (s) => s.history(userId, { limit: 1 })).pipe(
+    Effect.map((page) => Option.fromNullable(page.transactions[0]?.transactionId))
+  )
+
+/** Redelivery and Recovery, as the worker would do them, until the payout is final. */
+const reDrive = (transactionId: TransactionId) =>
+  Effect.gen(function* () {
+    const store = yield* PayoutStore
+    const queue = yield* PayoutQueue
+    const settlement = yield* PayoutSettlement
+    const recovery = yield* Recovery
+    yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 2 }))
+    for (let i = 0; i < 50; i++) {
+      const t = yield* store.getTransaction(transactionId)
+      if (Option.isSome(t) && !isOpen(t.value)) return t.value
+      yield* TestClock.adjust(IDLE_MS + 1)
+      yield* recovery.runOnce
+    }
+    return yield* Effect.dieMessage("payout never became final")
+  })
+
+/**
+ * One payout, with a crash right after the n-th state-changing port call; then
+ * the worker's redelivery and Recovery take over. Returns false once n is past
+ * the last call (nothing left to crash).
+ */
+const crashAt = (n: number, metadata: Metadata, expected: "completed" | "failed") =>
+  Effect.gen(function* () {
+    const userId = yield* createUser(10_000)
+    const crash = yield* Crash
+    yield* crash.armAt(n)
+    const intake = yield* PayoutIntake
+    const settlement = yield* PayoutSettlement
+    const accepted = yield* Effect.exit(
+      intake.submit({ actor: { userId, role: "user" }, body: { userId, amount: 10, metadata }, idempotencyKey: null })
+    )
+    const id = Exit.isSuccess(accepted) ? Option.some(accepted.value.transactionId) : yield* latestTransaction(userId)
+    if (Option.isNone(id)) {
+      expect(yield* usd(userId)).toMatchObject({ available: 10_000, held: 0 })
+      return true
+    }
+    const first = yield* Effect.exit(settlement.handle({ transactionId: id.value, userId, expectedAttempts: 0 }))
+    const crashed = Exit.isInterrupted(accepted) || Exit.isInterrupted(first)
+    const final = yield* reDrive(id.value)
+    expect(final._tag).toBe(expected)
+
+    const store = yield* PayoutStore
+    const endings = (yield* store.audit(id.value)).filter(
+      (e) => e.action === "PAYOUT_COMPLETED" || e.action === "PAYOUT_FAILED"
+    )
+    expect(endings).toHaveLength(1)
+    const paid = expected === "completed" ? 1_000 : 0
+    expect(yield* usd(userId)).toMatchObject({ available: 10_000 - paid, held: 0, paidOut: paid, funded: 10_000 })
+    expect(yield* store.reconcile).toMatchObject({ ok: true })
+    const receipts = yield* Effect.flatMap(MemoryRail, (r) => r.receipts)
+    expect(receipts.has(id.value)).toBe(expected === "completed")
+    return crashed
+  }).pipe(Effect.scoped)
+
+const everyStep = (metadata: Metadata, expected: "completed" | "failed") =>
+  Effect.gen(function* () {
+    let n = 1
+    while (yield* crashAt(n, metadata, expected)) n++
+    console.log(`crash points exercised for ${JSON.stringify(metadata)}: ${n - 1}`)
+    expect(n).toBeGreaterThan(4)
+  })
+
+describe("PayoutSettlement under crashes", () => {
+  it.effect("a payout crashed after any step ends completed exactly once", () =>
+    everyStep({}, "completed").pipe(Effect.provide(layer()))
+  )
+  it.effect("a transiently failing payout crashed after any step ends completed exactly once", () =>
+    everyStep({ simulate: "transient_fail" }, "completed").pipe(Effect.provide(layer()))
+  )
+  it.effect("a permanently failing payout crashed after any step ends failed exactly once, money back", () =>
+    everyStep({ simulate: "fail" }, "failed").pipe(Effect.provide(layer()))
+  )
+})
+
+describe("PayoutSettlement rail failures", () => {
+  const run = (metadata: Metadata) =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const intake = yield* PayoutIntake
+      const a = yield* intake.submit({
+        actor: { userId, role: "user" },
+        body: { userId, amount: 10, metadata },
+        idempotencyKey: null
+      })
+      return { userId, t: yield* reDrive(a.transactionId) }
+    }).pipe(Effect.scoped)
+
+  it.effect("permanent → released", () =>
+    Effect.gen(function* () {
+      const { userId, t } = yield* run({ simulate: "fail" })
+      expect(t).toMatchObject({ _tag: "failed", attempts: 1 })
+      expect(yield* usd(userId)).toMatchObject({ available: 10_000, held: 0, paidOut: 0 })
+    }).pipe(Effect.provide(layer()))
+  )
+  it.effect("transient → retried through the delay queue → completed", () =>
+    Effect.gen(function* () {
+      const { userId, t } = yield* run({ simulate: "transient_fail" })
+      expect(t).toMatchObject({ _tag: "completed", attempts: 2 })
+      expect(yield* usd(userId)).toMatchObject({ available: 9_000, held: 0, paidOut: 1_000 })
+      const audit = yield* Effect.flatMap(PayoutStore, (s) => s.audit(t.transactionId))
+      expect(audit.map((e) => e.action)).toEqual([
+        "PAYOUT_INITIATED",
+        "PAYOUT_PROCESSING",
+        "PAYOUT_PROCESSING",
+        "PAYOUT_COMPLETED"
+      ])
+    }).pipe(Effect.provide(layer()))
+  )
+  it.effect("transient with retries exhausted → released", () =>
+    Effect.gen(function* () {
+      const { userId, t } = yield* run({ simulate: "transient_fail" })
+      expect(t).toMatchObject({ _tag: "failed", attempts: 1 })
+      expect(t._tag === "failed" && t.failureReason).toMatch(/retries exhausted/)
+      expect(yield* usd(userId)).toMatchObject({ available: 10_000, held: 0 })
+    }).pipe(Effect.provide(layer({ MAX_RETRY_ATTEMPTS: "1" })))
+  )
+})
