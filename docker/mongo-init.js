@@ -5,8 +5,10 @@
 //   mongosh "$MONGODB_URI" docker/mongo-init.js
 // Idempotent: a second run changes nothing (upserts with $setOnInsert, createIndex).
 //
-// Money is in integer minor units (cents). Every seeded balance is written together
-// with its FUND posting (funding -N, available +N), so the ledger reconciles.
+// Money is in integer minor units (cents), stored as int64 like the application does.
+// Every seeded balance is written together with its FUND posting (funding -N,
+// available +N), so the ledger reconciles. Documents and indexes follow
+// src/infra/mongo/ (documents.ts, indexes.ts): keep the two in step.
 
 const target = db.getName() === "test" ? db.getSiblingDB("swiftpay") : db
 
@@ -16,8 +18,8 @@ const SEED_USERS = [
   { userId: "user_003", name: "Charlie Brown", email: "charlie@example.com", currency: "USD", balanceMinor: 1500000 }
 ]
 
-// Unique indexes only bind documents that have the field, so they cannot clash with
-// documents the application shapes differently.
+// The same specs as src/infra/mongo/indexes.ts, so its createIndexes at start-up is a no-op.
+// Unique indexes only bind documents that have the field.
 const uniqueWhere = (field) => ({ unique: true, partialFilterExpression: { [field]: { $exists: true } } })
 
 target.users.createIndex({ userId: 1 }, uniqueWhere("userId"))
@@ -30,10 +32,12 @@ target.ledger_entries.createIndex({ userId: 1, currency: 1, at: 1 }) // reconcil
 target.ledger_entries.createIndex({ transactionId: 1 })
 target.auditlogs.createIndex({ transactionId: 1, at: 1 }) // GET /api/payout/:id/audit
 target.auditlogs.createIndex({ userId: 1, at: 1 })
+target.idempotency_keys.createIndex({ scope: 1, key: 1 }, { unique: true })
 // TTL: MongoDB removes a key once expiresAt (a BSON Date) has passed; keys live ≥ 24 h.
 target.idempotency_keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 })
 
 const now = Date.now()
+const cents = (n) => NumberLong(String(n))
 
 for (const u of SEED_USERS) {
   target.users.updateOne(
@@ -73,8 +77,8 @@ for (const u of SEED_USERS) {
         currency: u.currency,
         transactionId: null,
         lines: [
-          { bucket: "funding", amount: -u.balanceMinor },
-          { bucket: "available", amount: u.balanceMinor }
+          { bucket: "funding", amount: cents(-u.balanceMinor) },
+          { bucket: "available", amount: cents(u.balanceMinor) }
         ],
         at: now
       }
@@ -87,10 +91,10 @@ for (const u of SEED_USERS) {
       $setOnInsert: {
         userId: u.userId,
         currency: u.currency,
-        available: u.balanceMinor,
-        held: 0,
-        paidOut: 0,
-        funded: u.balanceMinor
+        available: cents(u.balanceMinor),
+        held: cents(0),
+        paidOut: cents(0),
+        funded: cents(u.balanceMinor)
       }
     },
     { upsert: true }

@@ -1,5 +1,8 @@
 import { runInNewContext } from "node:vm"
+import { Effect } from "effect"
+import type { Db } from "mongodb"
 import { describe, expect, it } from "vitest"
+import { ensureIndexes, collections as storeCollections } from "../../src/infra/mongo/indexes.js"
 import { readRepoFile } from "./repo.js"
 
 /**
@@ -56,8 +59,19 @@ const makeDb = (name: string) => {
   return { db, collections, collection }
 }
 
+/** mongosh's NumberLong, as a tagged value so the tests see which numbers are int64. */
+type FakeLong = { readonly int64: string }
+const NumberLong = (text: string): FakeLong => {
+  if (typeof text !== "string" || !/^-?\d+$/.test(text)) throw new Error(`NumberLong(${text})`)
+  return { int64: text }
+}
+const int64 = (value: unknown): number => {
+  expect(value, "money must be stored as int64").toHaveProperty("int64")
+  return Number((value as FakeLong).int64)
+}
+
 const script = readRepoFile("docker/mongo-init.js")
-const run = (db: unknown) => runInNewContext(script, { db, print: () => {}, Date })
+const run = (db: unknown) => runInNewContext(script, { db, print: () => {}, Date, NumberLong })
 
 const snapshot = (collections: Map<string, FakeCollection>) =>
   JSON.stringify([...collections].map(([name, c]) => [name, c.docs, c.indexes]))
@@ -71,7 +85,8 @@ describe("docker/mongo-init.js", () => {
       ["user_002", "user_002", "Bob Smith", "active", "USD"],
       ["user_003", "user_003", "Charlie Brown", "active", "USD"]
     ])
-    expect(collection("accounts").docs.map((a) => [a._id, a.available, a.held, a.paidOut, a.funded])).toEqual([
+    const accounts = collection("accounts").docs
+    expect(accounts.map((a) => [a._id, int64(a.available), int64(a.held), int64(a.paidOut), int64(a.funded)])).toEqual([
       ["user_001:USD", 1_000_000, 0, 0, 1_000_000],
       ["user_002:USD", 500_000, 0, 0, 500_000],
       ["user_003:USD", 1_500_000, 0, 0, 1_500_000]
@@ -86,12 +101,13 @@ describe("docker/mongo-init.js", () => {
         (p) => p.userId === account.userId && p.currency === account.currency
       )
       expect(postings.map((p) => [p.kind, p.transactionId])).toEqual([["FUND", null]])
-      const lines = postings.flatMap((p) => p.lines as Array<{ bucket: string; amount: number }>)
+      const lines = postings
+        .flatMap((p) => p.lines as Array<{ bucket: string; amount: unknown }>)
+        .map((l) => ({ bucket: l.bucket, amount: int64(l.amount) }))
       const sum = (bucket: string) => lines.filter((l) => l.bucket === bucket).reduce((s, l) => s + l.amount, 0)
       expect(lines.reduce((s, l) => s + l.amount, 0)).toBe(0)
-      expect(sum("available")).toBe(account.available)
-      expect(-sum("funding")).toBe(account.funded)
-      expect(lines.every((l) => Number.isInteger(l.amount))).toBe(true)
+      expect(sum("available")).toBe(int64(account.available))
+      expect(-sum("funding")).toBe(int64(account.funded))
     }
   })
 
@@ -114,9 +130,10 @@ describe("docker/mongo-init.js", () => {
   it("creates the indexes, with a TTL on idempotency_keys.expiresAt", () => {
     const { db, collection } = makeDb("swiftpay")
     run(db)
-    expect(collection("idempotency_keys").indexes).toEqual([
-      { keys: { expiresAt: 1 }, options: { expireAfterSeconds: 0 } }
-    ])
+    expect(collection("idempotency_keys").indexes).toContainEqual({
+      keys: { expiresAt: 1 },
+      options: { expireAfterSeconds: 0 }
+    })
     expect(collection("transactions").indexes.map((i) => i.keys)).toContainEqual({
       userId: 1,
       createdAt: -1,
@@ -125,5 +142,28 @@ describe("docker/mongo-init.js", () => {
     expect(collection("ledger_entries").indexes).toContainEqual(
       expect.objectContaining({ keys: { postingId: 1 }, options: expect.objectContaining({ unique: true }) })
     )
+  })
+
+  it("creates exactly the indexes the Mongo store ensures at start-up (so that is a no-op)", async () => {
+    const { db, collections } = makeDb("swiftpay")
+    run(db)
+    const ensured = new Map<string, Array<IndexSpec>>()
+    const fakeDriverDb = {
+      collection: (name: string) => ({
+        createIndexes: async (specs: Array<{ key: Record<string, number> } & Record<string, unknown>>) => {
+          ensured.set(name, [
+            ...(ensured.get(name) ?? []),
+            ...specs.map(({ key, ...options }) => ({ keys: key, options }))
+          ])
+          return []
+        }
+      })
+    } as unknown as Db
+    await Effect.runPromise(ensureIndexes(storeCollections(fakeDriverDb)))
+    const sorted = (specs: ReadonlyArray<IndexSpec>) => specs.map((i) => JSON.stringify(i)).sort()
+    expect([...ensured.keys()].sort()).toEqual([...collections.keys()].sort())
+    for (const [name, specs] of ensured) {
+      expect(sorted(collections.get(name)?.indexes ?? []), name).toEqual(sorted(specs))
+    }
   })
 })
