@@ -1,0 +1,53 @@
+import { type ConfigError, Context, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { type Db, MongoClient } from "mongodb"
+import { ServiceUnavailable } from "../../domain/index.js"
+import { Settings } from "../../settings.js"
+
+export interface MongoOptions {
+  readonly uri: Redacted.Redacted<string>
+  /** Defaults to the database named in the URI. */
+  readonly database?: string | undefined
+  readonly serverSelectionTimeoutMS?: number | undefined
+}
+
+export interface MongoShape {
+  readonly client: MongoClient
+  readonly db: Db
+}
+
+/** A connected MongoClient and its database, closed when the layer's scope ends. */
+export class Mongo extends Context.Tag("swiftpay/infra/Mongo")<Mongo, MongoShape>() {}
+
+/** MongoDB may still be electing a primary when the services start (docker compose): wait for it, but not forever. */
+const connectRetry = Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.upTo("60 seconds"))
+
+export const make = (options: MongoOptions): Effect.Effect<MongoShape, ServiceUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const client = yield* Effect.acquireRelease(
+      Effect.try(
+        () =>
+          new MongoClient(Redacted.value(options.uri), {
+            serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
+            writeConcern: { w: "majority" },
+            readPreference: "primary"
+          })
+      ).pipe(Effect.orDie),
+      (client) => Effect.promise(() => client.close())
+    )
+    yield* Effect.tryPromise({
+      try: () => client.connect(),
+      catch: () => new ServiceUnavailable({ dependency: "mongodb" })
+    }).pipe(
+      Effect.tapError(() => Effect.logWarning("MongoDB is not reachable yet; retrying")),
+      Effect.retry(connectRetry),
+      Effect.withSpan("Mongo.connect")
+    )
+    return { client, db: client.db(options.database) }
+  })
+
+export const layer = (options: MongoOptions): Layer.Layer<Mongo, ServiceUnavailable> =>
+  Layer.scoped(Mongo, make(options))
+
+export const layerConfig: Layer.Layer<Mongo, ServiceUnavailable | ConfigError.ConfigError> = Layer.unwrapEffect(
+  Effect.map(Settings.mongoUri, (uri) => layer({ uri }))
+)

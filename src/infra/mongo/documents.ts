@@ -1,0 +1,104 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { Long } from "mongodb"
+import {
+  Account,
+  AuditEntry,
+  Completed,
+  Currency,
+  Failed,
+  Initiated,
+  LedgerLine,
+  Minor,
+  Posting,
+  Processing,
+  TransactionId,
+  type TransactionStatus,
+  User,
+  UserId
+} from "../../domain/index.js"
+
+/**
+ * The stored shape of every document, decoded at the repository boundary. Money
+ * is stored as int64 (`Long`); the driver hands small ones back as numbers.
+ */
+const int64 = <A, R>(to: Schema.Schema<A, number, R>) =>
+  Schema.transformOrFail(Schema.Union(Schema.instanceOf(Long), Schema.Number), to, {
+    strict: true,
+    decode: (v, _, ast) =>
+      typeof v === "number"
+        ? ParseResult.succeed(v)
+        : v.lessThanOrEqual(Number.MAX_SAFE_INTEGER) && v.greaterThanOrEqual(Number.MIN_SAFE_INTEGER)
+          ? ParseResult.succeed(v.toNumber())
+          : ParseResult.fail(new ParseResult.Type(ast, v, "int64 outside the safe integer range")),
+    encode: (n) => ParseResult.succeed(Long.fromNumber(n))
+  })
+
+export const StoredMinor = int64(Minor)
+
+export const UserDoc = User
+
+export const AccountDoc = Schema.Struct({
+  ...Account.fields,
+  available: StoredMinor,
+  held: StoredMinor,
+  paidOut: StoredMinor,
+  funded: StoredMinor
+})
+
+const status = <S extends TransactionStatus>(s: S) =>
+  Schema.propertySignature(Schema.Literal(s)).pipe(Schema.fromKey("status"))
+
+/** A transaction keeps its state in `status` (indexed), which is the domain's `_tag`. */
+export const TransactionDoc = Schema.Union(
+  Schema.Struct({ ...Initiated.fields, _tag: status("initiated"), amount: StoredMinor }),
+  Schema.Struct({ ...Processing.fields, _tag: status("processing"), amount: StoredMinor }),
+  Schema.Struct({ ...Completed.fields, _tag: status("completed"), amount: StoredMinor }),
+  Schema.Struct({ ...Failed.fields, _tag: status("failed"), amount: StoredMinor })
+)
+
+export const PostingDoc = Schema.Struct({
+  ...Posting.fields,
+  lines: Schema.Array(Schema.Struct({ ...LedgerLine.fields, amount: int64(Schema.Int) }))
+})
+
+export const AuditDoc = AuditEntry
+
+export const IdempotentResultDoc = Schema.Union(
+  Schema.TaggedStruct("Payout", { transactionId: TransactionId, amount: StoredMinor, currency: Currency }),
+  Schema.TaggedStruct("Credit", { userId: UserId, currency: Currency, available: StoredMinor })
+)
+
+const IdempotencyBase = {
+  scope: Schema.String,
+  key: Schema.String,
+  fingerprint: Schema.String,
+  /** A Date so that the TTL index can drop the record. */
+  expiresAt: Schema.DateFromSelf
+}
+
+export const PendingDoc = Schema.Struct({
+  ...IdempotencyBase,
+  state: Schema.Literal("pending"),
+  token: Schema.String,
+  leaseUntil: Schema.Number
+})
+
+export const CompletedDoc = Schema.Struct({
+  ...IdempotencyBase,
+  state: Schema.Literal("completed"),
+  result: IdempotentResultDoc
+})
+
+export const IdempotencyDoc = Schema.Union(PendingDoc, CompletedDoc)
+export type IdempotencyDoc = typeof IdempotencyDoc.Type
+
+/** A stored document that does not decode is a bug or a corrupt database: a defect. */
+export const decode =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (doc: unknown): Effect.Effect<A> =>
+    Effect.orDie(Schema.decodeUnknown(schema)(doc))
+
+export const encode =
+  <A, I>(schema: Schema.Schema<A, I>) =>
+  (value: A): Effect.Effect<I> =>
+    Effect.orDie(Schema.encode(schema)(value))

@@ -1,0 +1,55 @@
+import { Effect } from "effect"
+import type { Collection, Db, IndexDescription } from "mongodb"
+import type { ServiceUnavailable } from "../../domain/index.js"
+import { call, query } from "./driver.js"
+
+export const collections = (db: Db) => ({
+  users: db.collection("users"),
+  accounts: db.collection("accounts"),
+  transactions: db.collection("transactions"),
+  ledger: db.collection("ledger_entries"),
+  audit: db.collection("auditlogs"),
+  idempotency: db.collection("idempotency_keys")
+})
+export type Collections = ReturnType<typeof collections>
+
+/** Unique on business keys, never on `_id`; partial so that they match docker/mongo-init.js exactly (same options → a no-op). */
+const uniqueWhere = (field: string) => ({ unique: true, partialFilterExpression: { [field]: { $exists: true } } })
+
+const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<IndexDescription>]> => [
+  [c.users, [{ key: { userId: 1 }, ...uniqueWhere("userId") }]],
+  [c.accounts, [{ key: { userId: 1, currency: 1 }, ...uniqueWhere("userId") }]],
+  [
+    c.transactions,
+    [
+      { key: { transactionId: 1 }, ...uniqueWhere("transactionId") },
+      // history: newest first with a (createdAt, transactionId) cursor
+      { key: { userId: 1, createdAt: -1, transactionId: -1 } },
+      // recovery: open payouts idle the longest
+      { key: { status: 1, updatedAt: 1 } }
+    ]
+  ],
+  [
+    c.ledger,
+    [
+      { key: { postingId: 1 }, ...uniqueWhere("postingId") },
+      { key: { userId: 1, currency: 1, at: 1 } },
+      { key: { transactionId: 1 } }
+    ]
+  ],
+  [c.audit, [{ key: { transactionId: 1, at: 1 } }, { key: { userId: 1, at: 1 } }]],
+  [
+    c.idempotency,
+    [
+      { key: { scope: 1, key: 1 }, unique: true },
+      // TTL: MongoDB drops a record once its expiresAt (a Date) has passed
+      { key: { expiresAt: 1 }, expireAfterSeconds: 0 }
+    ]
+  ]
+]
+
+/** Creating an index that exists with the same options is a no-op, so this runs at every start-up. */
+export const ensureIndexes = (c: Collections): Effect.Effect<void, ServiceUnavailable> =>
+  Effect.forEach(indexes(c), ([collection, specs]) => call(() => collection.createIndexes(specs)), {
+    discard: true
+  }).pipe(query, Effect.withSpan("MongoPayoutStore.ensureIndexes"))
