@@ -1,0 +1,168 @@
+import { Effect, Option, type Schema } from "effect"
+import { type ClientSession, Long } from "mongodb"
+import {
+  type Account,
+  type AuditAction,
+  type AuditEntry,
+  type Currency,
+  type Minor,
+  makePosting,
+  type PostingKind,
+  type Transaction,
+  type TransactionId,
+  type User,
+  type UserId
+} from "../../domain/index.js"
+import { IDEMPOTENCY_RETENTION_MS, type IdempotencyTicket, type IdempotentResult } from "../../ports/PayoutStore.js"
+import type { MongoShape } from "./client.js"
+import {
+  AccountDoc,
+  AuditDoc,
+  decode,
+  encode,
+  IdempotentResultDoc,
+  PostingDoc,
+  TransactionDoc,
+  UserDoc
+} from "./documents.js"
+import { call, type MongoFailure } from "./driver.js"
+import type { Collections } from "./indexes.js"
+
+const inSession = (session: ClientSession | undefined) => (session === undefined ? {} : { session })
+
+/** Reads and writes shared by the store's operations; each takes the session of the transaction it belongs to. */
+export const makeRecords = (mongo: MongoShape, c: Collections) => {
+  const findOne = <A, I>(
+    find: () => Promise<unknown>,
+    schema: Schema.Schema<A, I>
+  ): Effect.Effect<Option.Option<A>, MongoFailure> =>
+    call(find).pipe(Effect.flatMap((doc) => (doc === null ? Effect.succeedNone : Effect.asSome(decode(schema)(doc)))))
+
+  const user = (userId: UserId, session?: ClientSession) =>
+    findOne(() => c.users.findOne({ userId }, inSession(session)), UserDoc)
+
+  const transaction = (transactionId: TransactionId, session?: ClientSession) =>
+    findOne(() => c.transactions.findOne({ transactionId }, inSession(session)), TransactionDoc)
+
+  const account = (userId: UserId, currency: Currency, session?: ClientSession) =>
+    findOne(() => c.accounts.findOne({ userId, currency }, inSession(session)), AccountDoc)
+
+  const holdsTicket = (ticket: IdempotencyTicket | null, session: ClientSession) =>
+    ticket === null
+      ? Effect.succeed(true)
+      : call(() => c.idempotency.countDocuments({ ...ticket, state: "pending" }, { session, limit: 1 })).pipe(
+          Effect.map((n) => n > 0)
+        )
+
+  const completeTicket = (
+    ticket: IdempotencyTicket | null,
+    result: IdempotentResult,
+    now: number,
+    session: ClientSession
+  ) =>
+    ticket === null
+      ? Effect.void
+      : Effect.flatMap(encode(IdempotentResultDoc)(result), (stored) =>
+          call(() =>
+            c.idempotency.updateOne(
+              { ...ticket, state: "pending" },
+              {
+                $set: { state: "completed", result: stored, expiresAt: new Date(now + IDEMPOTENCY_RETENTION_MS) },
+                $unset: { token: "", leaseUntil: "" }
+              },
+              { session }
+            )
+          )
+        )
+
+  /**
+   * The balance change and its posting, derived from the same lines. The debited
+   * bucket must cover the amount (the filter is the compare-and-set); `None` when it does not.
+   */
+  const moveMoney = (
+    move: {
+      readonly kind: PostingKind
+      readonly userId: UserId
+      readonly currency: Currency
+      readonly amount: Minor
+      readonly transactionId: TransactionId | null
+      readonly postingId: string
+    },
+    now: number,
+    session: ClientSession
+  ): Effect.Effect<Option.Option<Account>, MongoFailure> =>
+    Effect.gen(function* () {
+      const posting = makePosting({ ...move, at: now })
+      const inc: Record<string, Long> = {}
+      const filter: Record<string, unknown> = { userId: move.userId, currency: move.currency }
+      for (const line of posting.lines) {
+        if (line.bucket === "funding") inc.funded = Long.fromNumber(-line.amount)
+        else inc[line.bucket] = Long.fromNumber(line.amount)
+        if (line.bucket !== "funding" && line.amount < 0) filter[line.bucket] = { $gte: Long.fromNumber(-line.amount) }
+      }
+      const funding = move.kind === "FUND"
+      const zero = Long.fromNumber(0)
+      const after = yield* call(() =>
+        c.accounts.findOneAndUpdate(
+          filter,
+          funding ? { $inc: inc, $setOnInsert: { held: zero, paidOut: zero } } : { $inc: inc },
+          { session, upsert: funding, returnDocument: "after" }
+        )
+      )
+      if (after === null) return Option.none()
+      const stored = yield* encode(PostingDoc)(posting)
+      yield* call(() => c.ledger.insertOne({ ...stored }, { session }))
+      return Option.some(yield* decode(AccountDoc)(after))
+    })
+
+  const audit = (
+    entry: {
+      readonly userId: UserId
+      readonly transactionId: TransactionId | null
+      readonly action: AuditAction
+      readonly details: AuditEntry["details"]
+    },
+    now: number,
+    session: ClientSession
+  ) =>
+    Effect.flatMap(encode(AuditDoc)({ ...entry, at: now }), (stored) =>
+      call(() => c.audit.insertOne({ ...stored }, { session }))
+    )
+
+  const insertTransaction = (t: Transaction, session: ClientSession) =>
+    Effect.flatMap(encode(TransactionDoc)(t), (stored) =>
+      call(() => c.transactions.insertOne({ ...stored }, { session }))
+    )
+
+  /** Compare-and-set on (status, attempts): false when someone else moved it first. */
+  const replaceTransaction = (from: Transaction, to: Transaction, session: ClientSession) =>
+    Effect.flatMap(encode(TransactionDoc)(to), (stored) =>
+      call(() =>
+        c.transactions.replaceOne(
+          { transactionId: from.transactionId, status: from._tag, attempts: from.attempts },
+          { ...stored },
+          { session }
+        )
+      ).pipe(Effect.map((r) => r.matchedCount === 1))
+    )
+
+  const insertUser = (u: User, session: ClientSession) =>
+    Effect.flatMap(encode(UserDoc)(u), (stored) => call(() => c.users.insertOne({ ...stored }, { session })))
+
+  return {
+    mongo,
+    c,
+    user,
+    transaction,
+    account,
+    holdsTicket,
+    completeTicket,
+    moveMoney,
+    audit,
+    insertTransaction,
+    replaceTransaction,
+    insertUser
+  }
+}
+
+export type Records = ReturnType<typeof makeRecords>
