@@ -1,0 +1,69 @@
+import { createServer } from "node:net"
+import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
+import { Effect, Layer, Redacted } from "effect"
+import type { ServiceUnavailable } from "../../src/domain/index.js"
+import * as Mongo from "../../src/infra/mongo/client.js"
+import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
+import type { PayoutStore } from "../../src/ports/PayoutStore.js"
+import type { StoreContractOptions } from "../contracts/payoutStore.js"
+
+/** A port the OS just handed out; CongoServer cannot listen on 0 and report the port back. */
+const freePort = Effect.async<number, Error>((resume) => {
+  const probe = createServer()
+  probe.once("error", (e) => resume(Effect.fail(e)))
+  probe.listen(0, "127.0.0.1", () => {
+    const address = probe.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    probe.close(() => resume(port > 0 ? Effect.succeed(port) : Effect.fail(new Error("no free port"))))
+  })
+})
+
+/** An in-process CongoServer (MongoDB wire protocol, in memory) for the layer's lifetime. */
+export const congoClient: Layer.Layer<Mongo.Mongo, ServiceUnavailable | Error> = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const port = yield* freePort
+    const server = yield* Effect.acquireRelease(
+      Effect.tryPromise(async () => {
+        const s = new CongoServer({ port, host: "127.0.0.1" })
+        await s.start()
+        return s
+      }),
+      (s) => Effect.promise(() => s.stop())
+    )
+    // CongoServer does not speak the streaming heartbeat: a streamed hello fails and clears the pool mid-test
+    const uri = `${server.getConnectionUri()}/?serverMonitoringMode=poll`
+    return Mongo.layer({ uri: Redacted.make(uri), database: "swiftpay_test" })
+  })
+)
+
+/** A real MongoDB (a replica set for transactions), in a throw-away database dropped at the end. */
+export const realClient = (uri: string): Layer.Layer<Mongo.Mongo, ServiceUnavailable> => {
+  const database = `swiftpay_test_${crypto.randomUUID().slice(0, 8)}`
+  const drop = Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.flatMap(Mongo.Mongo, (m) => Effect.promise(() => m.db.dropDatabase())).pipe(Effect.ignore)
+    )
+  )
+  return Layer.provideMerge(drop, Mongo.layer({ uri: Redacted.make(uri), database }))
+}
+
+export const onCongo = {
+  uniqueness:
+    "CongoServer does not enforce unique indexes, so two racing createUser calls can both insert; runs against MONGODB_URI"
+} satisfies StoreContractOptions["skip"]
+
+/** The store under test: on `MONGODB_URI` when it is set, else on an in-process CongoServer. */
+export const storeUnderTest = (
+  uri: string | undefined
+): { readonly name: string; readonly layer: Layer.Layer<PayoutStore>; readonly options: StoreContractOptions } =>
+  uri === undefined || uri === ""
+    ? {
+        name: "mongo (CongoServer)",
+        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layerWithoutClient, congoClient)),
+        options: { skip: onCongo }
+      }
+    : {
+        name: "mongo (MONGODB_URI)",
+        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layerWithoutClient, realClient(uri))),
+        options: {}
+      }
