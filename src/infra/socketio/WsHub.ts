@@ -1,0 +1,110 @@
+/**
+ * WsHub: Socket.IO on the API's own port (path `/socket.io`), fed by the EventBus.
+ *
+ * Composition the runtime must use (STACK.md's recipe): the HTTP app is served on
+ * the NodeServer BEFORE this layer is built, which is what providing the serve
+ * layer to it does. `served` outputs nothing, so the dependency is invisible to the
+ * types; building WsHub on a server nothing serves yet dies with a message.
+ *
+ *   const NodeServerLive = Layer.sync(NodeServer, () => Http.createServer())
+ *   const HttpServerLive = Layer.unwrapEffect(
+ *     Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port }))
+ *   )
+ *   const Served = HttpApiBuilder.serve().pipe(Layer.provide(ApiLive), Layer.provide(HttpServerLive))
+ *   const Gateway = WsHub.layerConfig.pipe(
+ *     Layer.provide(Served), // served first: engine.io wraps the request listener it finds
+ *     Layer.provide(NodeServerLive), // one layer value, so one http.Server for both
+ *     Layer.provide([EventBusLive, JwtLive])
+ *   )
+ *
+ * (`WsHub.layerServing(Served, options)` is the same first line.) On shutdown the
+ * WsHub scope closes first: sockets are disconnected, the engine is closed and the
+ * server's listeners are restored; then the serve layer unhooks and the HTTP layer
+ * closes the server.
+ */
+import { Context, Effect, FiberSet, Layer, Queue } from "effect"
+import type { PayoutEvent } from "../../domain/index.js"
+import { Jwt } from "../../http/Jwt.js"
+import { NodeServer } from "../../http/NodeServer.js"
+import { EventBus } from "../../ports/EventBus.js"
+import { Settings } from "../../settings.js"
+import { userRoom } from "./access.js"
+import { attach, type IoServer } from "./attach.js"
+import { toWire } from "./frames.js"
+import { makeHandlers } from "./handlers.js"
+
+export interface WsHubShape {
+  /** Sockets connected to this gateway (cheap: a Map's size), for health and metrics. */
+  readonly connectedSockets: Effect.Effect<number>
+}
+
+export interface WsHubOptions {
+  /** CORS_ORIGIN: `*` or a comma-separated list of origins. */
+  readonly corsOrigin?: string | undefined
+}
+
+const corsOf = (origin: string | undefined) =>
+  origin === undefined ? {} : { cors: { origin: origin === "*" ? "*" : origin.split(",").map((o) => o.trim()) } }
+
+/** Every gateway receives every event from the bus, so each emits to its own sockets only. */
+const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
+  Effect.try(() => io.local.to(userRoom(event.userId)).emit(event.type, toWire(event))).pipe(
+    Effect.catchAll((cause) =>
+      Effect.logError("WsHub: could not emit a payout event", { eventId: event.eventId, cause })
+    )
+  )
+
+export const make = (options: WsHubOptions = {}) =>
+  Effect.gen(function* () {
+    const server = yield* NodeServer
+    const bus = yield* EventBus
+    const handlers = makeHandlers(yield* Jwt)
+    // The captured runtime, backed by a FiberSet: callback fibers end with the layer.
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+    const run = (effect: Effect.Effect<void>): void => {
+      runFork(Effect.catchAllDefect(effect, (defect) => Effect.logError("WsHub: a socket handler died", defect)))
+    }
+    const io = yield* attach(server, corsOf(options.corsOrigin))
+
+    io.use((socket, next) =>
+      run(
+        handlers.handshake(socket).pipe(
+          Effect.match({ onFailure: (refusal) => new Error(refusal), onSuccess: () => undefined }),
+          Effect.catchAllDefect((defect) =>
+            Effect.as(Effect.logError("WsHub: handshake died", defect), new Error("internal error"))
+          ),
+          Effect.flatMap((refusal) => Effect.sync(() => next(refusal)))
+        )
+      )
+    )
+    io.on("connection", (socket) => {
+      // One frame at a time per socket: `subscribe` sent right after `authenticate` sees its identity.
+      const serial = Effect.unsafeMakeSemaphore(1).withPermits(1)
+      socket.on("authenticate", (frame) => run(serial(handlers.authenticate(socket, frame))))
+      socket.on("subscribe", (frame) => run(serial(handlers.subscribe(socket, frame))))
+    })
+
+    // Live once `subscribe` returns; one consumer keeps each transaction's lifecycle order.
+    const events = yield* bus.subscribe
+    yield* Queue.take(events).pipe(
+      Effect.flatMap((event) => fanOut(io, event)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    yield* Effect.logInfo("WsHub: Socket.IO attached on /socket.io")
+    return { connectedSockets: Effect.sync(() => io.of("/").sockets.size) } satisfies WsHubShape
+  })
+
+export class WsHub extends Context.Tag("swiftpay/WsHub")<WsHub, WsHubShape>() {
+  /** Provide the serve layer to this (see the module comment), or use `layerServing`. */
+  static readonly layer = (options: WsHubOptions = {}) => Layer.scoped(WsHub, make(options))
+
+  static readonly layerConfig = Layer.scoped(
+    WsHub,
+    Effect.flatMap(Settings.corsOrigin, (corsOrigin) => make({ corsOrigin }))
+  )
+
+  /** WsHub built after `served` (the layer that serves the HTTP app on the NodeServer). */
+  static readonly layerServing = <E, R>(served: Layer.Layer<never, E, R>, options: WsHubOptions = {}) =>
+    Layer.provide(WsHub.layer(options), served)
+}

@@ -1,0 +1,78 @@
+import type * as Http from "node:http"
+import type { Duplex } from "node:stream"
+import { Effect, type Scope } from "effect"
+import { Server, type ServerOptions } from "socket.io"
+import type { ClientEvents, ServerEvents, SocketData } from "./frames.js"
+
+export type IoServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>
+
+export const SOCKET_IO_PATH = "/socket.io"
+
+// engine.io's own test: the path with a trailing slash, as a prefix of the raw url.
+const isSocketIo = (url: string | undefined): boolean => url?.startsWith(`${SOCKET_IO_PATH}/`) ?? false
+
+const EVENTS = ["request", "upgrade", "close", "listening"] as const
+type Listeners = Record<(typeof EVENTS)[number], ReadonlyArray<Function>>
+
+const snapshot = (server: Http.Server): Listeners => ({
+  request: server.listeners("request"),
+  upgrade: server.listeners("upgrade"),
+  close: server.listeners("close"),
+  listening: server.listeners("listening")
+})
+
+/**
+ * Socket.IO on a server that Effect already serves (STACK.md's recipe). engine.io
+ * wraps the `request` listeners present at attach time (so the HTTP app must be
+ * served first) but not the `upgrade` ones: Effect's upgrade listeners are taken
+ * off and called only for upgrades engine.io does not own. On release the server's
+ * listeners are put back as they were, so the HTTP layer's own finalizers and
+ * `server.close()` (the HTTP layer's job, not ours) find what they expect.
+ */
+export const attach = (
+  server: Http.Server,
+  options: Partial<ServerOptions>
+): Effect.Effect<IoServer, never, Scope.Scope> =>
+  Effect.suspend(() =>
+    server.listening && server.listenerCount("request") > 0
+      ? acquire(server, options)
+      : Effect.dieMessage("WsHub: serve the HTTP app on the NodeServer before attaching Socket.IO (see WsHub.ts)")
+  )
+
+const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const before = snapshot(server)
+      server.removeAllListeners("upgrade")
+      const io: IoServer = new Server(server, {
+        ...options,
+        path: SOCKET_IO_PATH,
+        serveClient: false,
+        destroyUpgrade: false
+      })
+      server.on("upgrade", (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => {
+        if (isSocketIo(request.url)) return
+        for (const listener of before.upgrade) listener.call(server, request, socket, head)
+      })
+      return { io, before, after: snapshot(server) }
+    }),
+    ({ io, before, after }) =>
+      Effect.promise(async () => {
+        io.disconnectSockets(true)
+        await io.of("/").adapter.close()
+        io.engine.close()
+      }).pipe(Effect.ensuring(Effect.sync(() => restore(server, before, after))))
+  ).pipe(Effect.map(({ io }) => io))
+
+const restore = (server: Http.Server, before: Listeners, after: Listeners): void => {
+  for (const event of EVENTS) {
+    for (const added of after[event].filter((l) => !before[event].includes(l))) {
+      server.off(event, added as (...args: Array<unknown>) => void)
+    }
+    for (const removed of before[event].filter((l) => !after[event].includes(l))) {
+      server.on(event, removed as (...args: Array<unknown>) => void)
+    }
+  }
+}
+
+export type IoSocket = Parameters<Parameters<IoServer["on"]>[1]>[0]

@@ -1,0 +1,69 @@
+import { ParseResult, Schema } from "effect"
+import { type PayoutEvent, PayoutEventType, UserId } from "../../domain/index.js"
+import { Currency, toDecimalNumber } from "../../domain/money.js"
+import type { Actor } from "../../programs/PayoutIntake.js"
+
+/** `io(url, {auth: {token}})`; no token connects unauthenticated. */
+export const HandshakeAuth = Schema.Struct({ token: Schema.optional(Schema.String) })
+
+export const AuthenticateFrame = Schema.Struct({ userId: UserId, token: Schema.String })
+
+export const SubscribeFrame = Schema.Struct({
+  channels: Schema.Array(Schema.String.pipe(Schema.maxLength(80))).pipe(Schema.minItems(1), Schema.maxItems(50))
+})
+
+/** What a client receives for each payout event: decimal amounts, ISO timestamp. */
+export const WirePayoutEvent = Schema.Struct({
+  eventId: Schema.String,
+  transactionId: Schema.String,
+  userId: Schema.String,
+  status: Schema.Literal("initiated", "processing", "completed", "failed"),
+  amount: Schema.Number,
+  currency: Currency,
+  newBalance: Schema.optional(Schema.Number),
+  error: Schema.optional(Schema.String),
+  timestamp: Schema.String
+})
+export type WirePayoutEvent = typeof WirePayoutEvent.Type
+
+export const toWire = (event: PayoutEvent): WirePayoutEvent => ({
+  eventId: event.eventId,
+  transactionId: event.transactionId,
+  userId: event.userId,
+  status: event.status,
+  amount: toDecimalNumber(event.amount),
+  currency: event.currency,
+  ...(event.newBalance === undefined ? {} : { newBalance: toDecimalNumber(event.newBalance) }),
+  ...(event.error === undefined ? {} : { error: event.error }),
+  timestamp: new Date(event.timestamp).toISOString()
+})
+
+export interface Failure {
+  readonly success: false
+  readonly error: string
+}
+
+/** Frames are untrusted: every listener takes `unknown` and decodes it. */
+export type ClientEvents = {
+  authenticate: (frame: unknown) => void
+  subscribe: (frame: unknown) => void
+}
+
+export type ServerEvents = {
+  authenticated: (reply: { readonly success: true; readonly userId: string; readonly socketId: string }) => void
+  authentication_error: (reply: Failure) => void
+  subscribed: (reply: { readonly success: true; readonly channels: ReadonlyArray<string> }) => void
+  subscription_error: (reply: Failure) => void
+} & Record<PayoutEventType, (event: WirePayoutEvent) => void>
+
+export interface SocketData {
+  actor?: Actor
+}
+
+export const payoutEventTypes: ReadonlyArray<PayoutEventType> = PayoutEventType.literals
+
+/** A short, client-safe description of why a frame did not decode. */
+export const describeParseError = (error: ParseResult.ParseError): string =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .map((issue) => (issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`))
+    .join("; ")

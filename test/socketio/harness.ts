@@ -1,0 +1,99 @@
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
+import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { it } from "@effect/vitest"
+import { Effect, Layer, Redacted, type Scope } from "effect"
+import { SignJWT } from "jose"
+import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
+import { Minor } from "../../src/domain/money.js"
+import { Jwt } from "../../src/http/Jwt.js"
+import { NodeServer } from "../../src/http/NodeServer.js"
+import { WsHub } from "../../src/infra/socketio/WsHub.js"
+import { EventBus } from "../../src/ports/EventBus.js"
+
+export const SECRET = "test-secret"
+
+/** A trivial Effect app: a plain route, and a WebSocket route of Effect's own (not Socket.IO). */
+const app = HttpRouter.empty.pipe(
+  HttpRouter.get("/ping", HttpServerResponse.text("pong")),
+  HttpRouter.get(
+    "/effect-ws",
+    Effect.gen(function* () {
+      const socket = yield* HttpServerRequest.upgrade
+      const write = yield* socket.writer
+      yield* socket.runRaw(() => Effect.void, { onOpen: Effect.orDie(write("hello from effect")) })
+      return HttpServerResponse.empty()
+    }).pipe(Effect.scoped, Effect.orDie)
+  )
+)
+
+export const NodeServerLive = Layer.sync(NodeServer, () => Http.createServer())
+
+/** The HTTP app served on the shared server: what the runtime provides to WsHub. */
+export const Served = HttpServer.serve(app).pipe(
+  Layer.provide(
+    Layer.unwrapEffect(
+      Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
+    )
+  )
+)
+
+export const Infra = Layer.mergeAll(NodeServerLive, EventBus.layerMemory, Jwt.layer(Redacted.make(SECRET)))
+
+export const HubLive = WsHub.layerServing(Served).pipe(Layer.provideMerge(Infra))
+
+export const baseUrl = Effect.map(NodeServer, (server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+
+export const tokenFor = (userId: string, role: "user" | "admin" = "user") =>
+  Effect.flatMap(Jwt, (jwt) => jwt.sign({ userId: UserId.make(userId), role }, 60))
+
+export const expiredToken = (userId: string) =>
+  Effect.promise(() =>
+    new SignJWT({ role: "user" })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(userId)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(SECRET))
+  )
+
+const txn = (n: number) => TransactionId.make(`TXN_${n.toString(36).toUpperCase()}_${"00000000000000AB"}`)
+
+/** initiated → processing → completed|failed for one payout of 100.50 from a balance of 10000.00. */
+export const lifecycle = (userId: UserId, n: number, outcome: "completed" | "failed"): Array<PayoutEvent> => {
+  const base = { transactionId: txn(n), userId, amount: Minor.make(10_050), currency: "USD" as const }
+  const at = (step: number) => 1_700_000_000_000 + n * 10 + step
+  const last: PayoutEvent =
+    outcome === "completed"
+      ? { ...base, eventId: `${txn(n)}:completed`, type: "PAYOUT_COMPLETED", status: "completed", timestamp: at(2) }
+      : {
+          ...base,
+          eventId: `${txn(n)}:failed`,
+          type: "PAYOUT_FAILED",
+          status: "failed",
+          newBalance: Minor.make(1_000_000),
+          error: "rail declined",
+          timestamp: at(2)
+        }
+  return [
+    {
+      ...base,
+      eventId: `${txn(n)}:initiated`,
+      type: "PAYOUT_INITIATED",
+      status: "initiated",
+      newBalance: Minor.make(989_950),
+      timestamp: at(0)
+    },
+    { ...base, eventId: `${txn(n)}:processing`, type: "PAYOUT_PROCESSING", status: "processing", timestamp: at(1) },
+    last
+  ]
+}
+
+export const publishAll = (events: ReadonlyArray<PayoutEvent>) =>
+  Effect.flatMap(EventBus, (bus) => Effect.forEach(events, bus.publish, { discard: true }))
+
+/** One server, hub and bus per test; clients close with the test's scope, before the server. */
+export const hubTest = (
+  name: string,
+  body: () => Effect.Effect<void, unknown, Layer.Layer.Success<typeof HubLive> | Scope.Scope>
+) => it.live(name, () => body().pipe(Effect.scoped, Effect.provide(HubLive)))
