@@ -15,6 +15,9 @@ import type { MongoShape } from "./client.js"
 
 /** A driver call failed; it stays raw until a boundary (`classify`, `transact`) decides what it means. */
 export class MongoFailure extends Data.TaggedError("MongoFailure")<{ readonly cause: unknown }> {}
+/** The document changed under us (a lost compare-and-set): run the step again from a fresh read. */
+export class Retry extends Data.TaggedError("Retry") {}
+
 /** A unique index refused a write: a concurrent request created the same thing first. */
 export class DuplicateKey extends Data.TaggedError("DuplicateKey")<{ readonly cause: unknown }> {}
 
@@ -99,3 +102,10 @@ export const transact = <A, E>(
     if (last.aborted !== undefined) return yield* Effect.failCause(last.aborted)
     return yield* Effect.failCause(outcome.cause)
   }).pipe(classify)
+
+type Rerun = Retry | DuplicateKey
+const isRerun = (e: { readonly _tag: string }): e is Rerun => e._tag === "Retry" || e._tag === "DuplicateKey"
+
+/** A lost compare-and-set or a concurrent insert of the same key reruns the whole step, which then sees the winner. */
+export const again = <A, E extends { readonly _tag: string }, R>(self: Effect.Effect<A, E | Rerun, R>) =>
+  self.pipe(Effect.retry({ times: 3, while: isRerun }), Effect.catchIf(isRerun, Effect.die))

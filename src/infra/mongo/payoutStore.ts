@@ -22,9 +22,10 @@ import { PayoutStore, type PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { Mongo, type MongoOptions, layer as mongoLayer, layerConfig as mongoLayerConfig } from "./client.js"
 import { makeIdempotency } from "./idempotency.js"
 import { collections, ensureIndexes } from "./indexes.js"
-import { makeMovements } from "./movements.js"
+import { makeIntake } from "./intake.js"
 import { makeQueries } from "./queries.js"
 import { makeRecords } from "./records.js"
+import { makeSettlement } from "./settlement.js"
 import { makeUsers } from "./users.js"
 
 /** Builds the store on a connected client; creates the indexes first (idempotent). */
@@ -36,7 +37,8 @@ export const make = Effect.gen(function* () {
   const store: PayoutStoreShape = {
     ...makeUsers(records),
     ...makeIdempotency(records),
-    ...makeMovements(records),
+    ...makeIntake(records),
+    ...makeSettlement(records),
     ...makeQueries(records)
   }
   return store

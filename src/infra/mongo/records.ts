@@ -166,3 +166,11 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
 }
 
 export type Records = ReturnType<typeof makeRecords>
+
+/** The fields a payout's posting and audit entry take from it. */
+export const movesOf = (t: Transaction) => ({
+  userId: t.userId,
+  currency: t.currency,
+  amount: t.amount,
+  transactionId: t.transactionId
+})
