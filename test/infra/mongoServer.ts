@@ -8,7 +8,7 @@ import type { PayoutStore } from "../../src/ports/PayoutStore.js"
 import type { StoreContractOptions } from "../contracts/payoutStore.js"
 
 /** A port the OS just handed out; CongoServer cannot listen on 0 and report the port back. */
-const freePort = Effect.async<number, Error>((resume) => {
+export const freePort = Effect.async<number, Error>((resume) => {
   const probe = createServer()
   probe.once("error", (e) => resume(Effect.fail(e)))
   probe.listen(0, "127.0.0.1", () => {

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "@effect/vitest"
+import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
+import { Effect, Either, Exit, Layer, Redacted, Schema } from "effect"
+import { Long } from "mongodb"
+import { minor, UserId } from "../../src/domain/index.js"
+import * as Mongo from "../../src/infra/mongo/client.js"
+import { AccountDoc, StoredMinor } from "../../src/infra/mongo/documents.js"
+import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
+import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { seedUsers } from "../../src/programs/seed.js"
+import { freshTxn, fundedUser, payout } from "../contracts/payoutStore.js"
+import { congoClient, freePort } from "./mongoServer.js"
+
+const raw = (collection: string) => Effect.map(Mongo.Mongo, (m) => m.db.collection(collection))
+const store = Layer.provideMerge(MongoPayoutStore.layerWithoutClient, congoClient)
+
+describe("stored money", () => {
+  // CongoServer keeps every number as a JS number, so the int64 encoding is checked here, on the schema
+  it("is written as int64 and read back from int64 or number, integers only", () => {
+    const encoded = Schema.encodeSync(AccountDoc)({
+      userId: UserId.make("u_1"),
+      currency: "USD",
+      available: minor(5),
+      held: minor(0),
+      paidOut: minor(0),
+      funded: minor(5)
+    })
+    expect(encoded.available).toBeInstanceOf(Long)
+    const decode = Schema.decodeUnknownEither(StoredMinor)
+    expect(decode(Long.fromNumber(1_000_000_000_000_00))).toEqual(Either.right(1_000_000_000_000_00))
+    expect(decode(7)).toEqual(Either.right(7))
+    expect(Either.isLeft(decode(1.5))).toBe(true)
+    expect(Either.isLeft(decode(-1))).toBe(true)
+    expect(Either.isLeft(decode(Long.MAX_VALUE))).toBe(true)
+  })
+})
+
+describe("MongoPayoutStore on CongoServer", () => {
+  it.layer(Layer.orDie(store))((it) => {
+    it.effect("a transaction is stored with its state in `status`", () =>
+      Effect.gen(function* () {
+        const s = yield* PayoutStore
+        const userId = yield* fundedUser(1_000)
+        const t = yield* s.reserve(payout(userId, 250), null)
+        const transactions = yield* raw("transactions")
+        const stored = yield* Effect.promise(() => transactions.findOne({ transactionId: t.transactionId }))
+        expect(stored).toMatchObject({ status: "initiated", amount: 250, attempts: 0 })
+        expect(stored).not.toHaveProperty("_tag")
+      })
+    )
+
+    it.effect("starting the layer again on the same database is a no-op for its indexes", () =>
+      Effect.gen(function* () {
+        const again = yield* Layer.build(MongoPayoutStore.layerWithoutClient).pipe(Effect.scoped, Effect.exit)
+        expect(Exit.isSuccess(again)).toBe(true)
+      })
+    )
+
+    it.effect("seedUsers funds the API.md users through the ledger once", () =>
+      Effect.gen(function* () {
+        const s = yield* PayoutStore
+        const first = yield* seedUsers
+        const second = yield* seedUsers
+        expect(first).toEqual(["user_001", "user_002", "user_003"])
+        expect(second).toEqual([])
+        const [alice] = yield* s.accounts(UserId.make("user_001"))
+        expect(alice).toMatchObject({ available: 1_000_000, funded: 1_000_000 })
+        expect((yield* s.reconcile).differences).toEqual([])
+      })
+    )
+    it.effect("a stored document that does not decode is a defect, not a value", () =>
+      Effect.gen(function* () {
+        const s = yield* PayoutStore
+        const transactionId = freshTxn()
+        const transactions = yield* raw("transactions")
+        yield* Effect.promise(() => transactions.insertOne({ transactionId, status: "initiated", amount: 1.5 }))
+        const exit = yield* Effect.exit(s.getTransaction(transactionId))
+        expect(Exit.isFailure(exit) && exit.cause._tag).toBe("Die")
+      })
+    )
+  })
+
+  it.live("a server that stops answering is ServiceUnavailable, not a defect", () =>
+    Effect.gen(function* () {
+      const server = new CongoServer({ port: yield* freePort, host: "127.0.0.1" })
+      yield* Effect.promise(() => server.start())
+      const uri = Redacted.make(`${server.getConnectionUri()}/?serverMonitoringMode=poll`)
+      const layer = MongoPayoutStore.layer({ uri, database: "down", serverSelectionTimeoutMS: 300 })
+      yield* Effect.gen(function* () {
+        const s = yield* PayoutStore
+        const userId = yield* fundedUser(100)
+        yield* s.ping
+        yield* Effect.promise(() => server.stop())
+        expect((yield* Effect.flip(s.ping))._tag).toBe("ServiceUnavailable")
+        expect((yield* Effect.flip(s.reserve(payout(userId, 10), null)))._tag).toBe("ServiceUnavailable")
+      }).pipe(Effect.provide(Layer.orDie(layer)))
+    })
+  )
+})
