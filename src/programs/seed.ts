@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { type Currency, minor, UserId } from "../domain/index.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
+import { fingerprint, withIdempotency } from "./idempotency.js"
 
 export interface SeedUser {
   readonly userId: UserId
