@@ -36,20 +36,25 @@ export const seededUsers: ReadonlyArray<SeedUser> = [
   }
 ]
 
-/** Creates the seeded users that do not exist yet, funding each through the ledger; existing users are left alone. */
+/**
+ * Creates the seeded users that do not exist yet and funds each through the
+ * ledger, once: the funding carries an idempotency key, so a seeder that died
+ * between the two steps is completed by the next run, never doubled. A user
+ * that already has money (from mongo-init.js, or real use) is left alone.
+ */
 export const seedUsers = Effect.gen(function* () {
   const store = yield* PayoutStore
-  const created: Array<UserId> = []
+  const funded: Array<UserId> = []
   for (const u of seededUsers) {
-    const made = yield* store
+    yield* store
       .createUser({ userId: u.userId, name: u.name, email: u.email, currency: u.currency, status: "active" })
-      .pipe(
-        Effect.as(true),
-        Effect.catchTag("UserExists", () => Effect.succeed(false))
-      )
-    if (!made) continue
-    yield* store.credit({ userId: u.userId, amount: minor(u.balanceMinor), currency: u.currency }, null)
-    created.push(u.userId)
+      .pipe(Effect.catchTag("UserExists", () => Effect.void))
+    const accounts = yield* store.accounts(u.userId)
+    if (accounts.some((a) => a.funded > 0)) continue
+    const request = { userId: u.userId, amount: minor(u.balanceMinor), currency: u.currency }
+    const claim = { scope: `credit:${u.userId}`, key: "seed", fingerprint: fingerprint(request) }
+    const outcome = yield* withIdempotency(store, claim, 60_000, (ticket) => store.credit(request, ticket))
+    if (outcome._tag === "Fresh") funded.push(u.userId)
   }
-  return created
+  return funded
 }).pipe(Effect.withSpan("seedUsers"))
