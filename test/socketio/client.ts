@@ -66,10 +66,10 @@ export const takeUntil = (client: Client, done: (frame: Frame) => boolean) =>
   }).pipe(Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error("no matching frame in time") }))
 
 /** Emits a frame and returns the server's next reply frame. */
-export const ask = (client: Client, event: string, payload: unknown) =>
+export const ask = (client: Client, event: string, payload: unknown): Effect.Effect<Frame, Error> =>
   Effect.sync(() => client.socket.emit(event, payload)).pipe(
-    Effect.zipRight(takeUntil(client, () => true)),
-    Effect.map((frames) => frames[0])
+    Effect.zipRight(Queue.take(client.frames)),
+    Effect.timeoutFail({ duration: WAIT, onTimeout: () => new Error(`no reply to ${event} in time`) })
   )
 
 export const isPayout = (frame: Frame) => frame.event.startsWith("PAYOUT_")

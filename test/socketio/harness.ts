@@ -60,7 +60,11 @@ export const expiredToken = (userId: string) =>
 const txn = (n: number) => TransactionId.make(`TXN_${n.toString(36).toUpperCase()}_${"00000000000000AB"}`)
 
 /** initiated → processing → completed|failed for one payout of 100.50 from a balance of 10000.00. */
-export const lifecycle = (userId: UserId, n: number, outcome: "completed" | "failed"): Array<PayoutEvent> => {
+export const lifecycle = (
+  userId: UserId,
+  n: number,
+  outcome: "completed" | "failed"
+): readonly [PayoutEvent, PayoutEvent, PayoutEvent] => {
   const base = { transactionId: txn(n), userId, amount: Minor.make(10_050), currency: "USD" as const }
   const at = (step: number) => 1_700_000_000_000 + n * 10 + step
   const last: PayoutEvent =
@@ -88,6 +92,8 @@ export const lifecycle = (userId: UserId, n: number, outcome: "completed" | "fai
     last
   ]
 }
+
+export const initiated = (userId: UserId, n: number): PayoutEvent => lifecycle(userId, n, "completed")[0]
 
 export const publishAll = (events: ReadonlyArray<PayoutEvent>) =>
   Effect.flatMap(EventBus, (bus) => Effect.forEach(events, bus.publish, { discard: true }))

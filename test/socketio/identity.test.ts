@@ -41,7 +41,7 @@ describe("WsHub identity", () => {
       const admin = yield* connect(url)
       const adminToken = yield* tokenFor("ops_admin", "admin")
       const reply = yield* ask(admin, "authenticate", { userId: "user_002", token: adminToken })
-      expect(reply?.event).toBe("authenticated")
+      expect(reply.event).toBe("authenticated")
     })
   )
 
@@ -63,12 +63,12 @@ describe("WsHub identity", () => {
         event: "subscription_error",
         payload: { success: false, error: "not allowed to subscribe to user:user_001" }
       })
-      expect((yield* ask(bob, "subscribe", { channels: ["admin"] }))?.event).toBe("subscription_error")
+      expect((yield* ask(bob, "subscribe", { channels: ["admin"] })).event).toBe("subscription_error")
       const admin = yield* connect(url, { token: yield* tokenFor("ops_admin", "admin") })
-      expect((yield* ask(admin, "subscribe", { channels: ["user:user_001", "user:user_003"] }))?.event).toBe(
+      expect((yield* ask(admin, "subscribe", { channels: ["user:user_001", "user:user_003"] })).event).toBe(
         "subscribed"
       )
-      expect((yield* ask(admin, "subscribe", { channels: ["payouts:all"] }))?.event).toBe("subscription_error")
+      expect((yield* ask(admin, "subscribe", { channels: ["payouts:all"] })).event).toBe("subscription_error")
     })
   )
 
@@ -77,13 +77,13 @@ describe("WsHub identity", () => {
       const url = yield* baseUrl
       const client = yield* connect(url, { token: yield* tokenFor("user_001") })
       for (const frame of [null, "user_001", 42, { userId: "x" }, { userId: "../../etc", token: "t" }]) {
-        expect((yield* ask(client, "authenticate", frame))?.event).toBe("authentication_error")
+        expect((yield* ask(client, "authenticate", frame)).event).toBe("authentication_error")
       }
       for (const frame of [null, { channels: "user:user_001" }, { channels: [] }, { channels: [7] }]) {
-        expect((yield* ask(client, "subscribe", frame))?.event).toBe("subscription_error")
+        expect((yield* ask(client, "subscribe", frame)).event).toBe("subscription_error")
       }
       expect(yield* refusal(url, { token: 42 })).toMatch(/^invalid handshake auth/)
-      expect((yield* ask(client, "subscribe", { channels: ["user:user_001"] }))?.event).toBe("subscribed")
+      expect((yield* ask(client, "subscribe", { channels: ["user:user_001"] })).event).toBe("subscribed")
     })
   )
 })

@@ -57,12 +57,31 @@ const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
       return { io, before, after: snapshot(server) }
     }),
     ({ io, before, after }) =>
-      Effect.promise(async () => {
-        io.disconnectSockets(true)
-        await io.of("/").adapter.close()
-        io.engine.close()
-      }).pipe(Effect.ensuring(Effect.sync(() => restore(server, before, after))))
+      disconnectAll(io).pipe(
+        Effect.zipRight(Effect.promise(async () => io.of("/").adapter.close())),
+        Effect.zipRight(Effect.sync(() => io.engine.close())),
+        Effect.ensuring(Effect.sync(() => restore(server, before, after)))
+      )
   ).pipe(Effect.map(({ io }) => io))
+
+/**
+ * Tells every client it was disconnected by the server (so it does not reconnect),
+ * waiting a bounded time for those frames to flush: a polling client only gets
+ * its disconnect frame in its pending GET, which closing the engine would drop.
+ */
+const disconnectAll = (io: IoServer): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const connections = [...io.of("/").sockets.values()].map((socket) => socket.conn)
+    let open = connections.length
+    if (open === 0) return resume(Effect.void)
+    for (const connection of connections) {
+      connection.once("close", () => {
+        open -= 1
+        if (open === 0) resume(Effect.void)
+      })
+    }
+    io.disconnectSockets(true)
+  }).pipe(Effect.timeout("2 seconds"), Effect.ignore)
 
 const restore = (server: Http.Server, before: Listeners, after: Listeners): void => {
   for (const event of EVENTS) {
