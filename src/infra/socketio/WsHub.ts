@@ -3,24 +3,21 @@
  *
  * Composition the runtime must use (STACK.md's recipe): the HTTP app is served on
  * the NodeServer BEFORE this layer is built, which is what providing the serve
- * layer to it does. `served` outputs nothing, so the dependency is invisible to the
- * types; building WsHub on a server nothing serves yet dies with a message.
+ * layer to it does. A serve layer outputs nothing, so the types cannot say so;
+ * building WsHub on a server nothing serves yet dies with a message. With
+ * src/runtime/httpServer.ts (`HttpServerLive`) and src/http/server.ts:
  *
- *   const NodeServerLive = Layer.sync(NodeServer, () => Http.createServer())
- *   const HttpServerLive = Layer.unwrapEffect(
- *     Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port }))
- *   )
- *   const Served = HttpApiBuilder.serve().pipe(Layer.provide(ApiLive), Layer.provide(HttpServerLive))
+ *   const Listen = HttpServerLive.layer()  // NodeServer + HttpServer: ONE value, so one http.Server
  *   const Gateway = WsHub.layerConfig.pipe(
- *     Layer.provide(Served), // served first: engine.io wraps the request listener it finds
- *     Layer.provide(NodeServerLive), // one layer value, so one http.Server for both
- *     Layer.provide([EventBusLive, JwtLive])
+ *     Layer.provide(HttpServerLive.drain()), // built after serve; released after WsHub
+ *     Layer.provide(HttpApiLive),            // built first: engine.io wraps the request listener it finds
+ *     Layer.provideMerge(Listen),
+ *     Layer.provide([EventBusLive, JwtLive]) // plus what HttpApiLive needs
  *   )
  *
- * (`WsHub.layerServing(Served, options)` is the same first line.) On shutdown the
- * WsHub scope closes first: sockets are disconnected, the engine is closed and the
- * server's listeners are restored; then the serve layer unhooks and the HTTP layer
- * closes the server.
+ * Shutdown then runs: WsHub (sockets told and disconnected, engine closed, the
+ * server's listeners restored) → drain (in-flight HTTP, no open WebSocket to wait
+ * for) → unserve → the HTTP layer closes the server (never this layer).
  */
 import { Context, Effect, FiberSet, Layer, Queue } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
@@ -104,7 +101,7 @@ export class WsHub extends Context.Tag("swiftpay/WsHub")<WsHub, WsHubShape>() {
     Effect.flatMap(Settings.corsOrigin, (corsOrigin) => make({ corsOrigin }))
   )
 
-  /** WsHub built after `served` (the layer that serves the HTTP app on the NodeServer). */
+  /** `layer(options)` built after `served`, the layer that serves the HTTP app on the NodeServer. */
   static readonly layerServing = <E, R>(served: Layer.Layer<never, E, R>, options: WsHubOptions = {}) =>
     Layer.provide(WsHub.layer(options), served)
 }
