@@ -52,6 +52,7 @@ const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
       })
       server.on("upgrade", (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => {
         if (isSocketIo(request.url)) return
+        if (before.upgrade.length === 0) socket.destroy() // what node does when nothing listens
         for (const listener of before.upgrade) listener.call(server, request, socket, head)
       })
       return { io, before, after: snapshot(server) }
