@@ -1,0 +1,21 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { AdminGroup } from "./admin.js"
+import { BadRequest, Internal, Unavailable } from "./errors.js"
+import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
+import { PayoutsGroup } from "./payouts.js"
+
+/** The HTTP contract of API.md: served by src/http/handlers, used as is by clients and tests. */
+export class SwiftPayApi extends HttpApi.make("swiftpay")
+  .add(PayoutsGroup)
+  .add(AdminGroup)
+  .add(HealthGroup)
+  .add(MetaGroup)
+  .addError(BadRequest)
+  .addError(Internal)
+  .addError(Unavailable)
+  .annotate(OpenApi.Title, "SwiftPay")
+  .annotate(OpenApi.Version, SERVICE.version)
+  .annotate(
+    OpenApi.Description,
+    "Instant payouts: money held at once, settled asynchronously, events over Socket.IO"
+  ) {}

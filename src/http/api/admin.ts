@@ -1,0 +1,44 @@
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { AdminAuthentication } from "./auth.js"
+import { CreateUserBody, CreditBody, UpdateUserBody } from "./bodies.js"
+import { Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable } from "./errors.js"
+import { IdempotencyHeaders, UserPath } from "./payouts.js"
+import { Credited, Reconciliation, UserResponse } from "./schemas.js"
+
+export class AdminGroup extends HttpApiGroup.make("admin")
+  .add(
+    HttpApiEndpoint.post("createUser", "/api/admin/users")
+      .setPayload(CreateUserBody)
+      .addSuccess(UserResponse, { status: 201 })
+      .addError(Conflict)
+      .addError(PayloadTooLarge)
+  )
+  .add(
+    HttpApiEndpoint.patch("updateUser", "/api/admin/users/:userId")
+      .setPath(UserPath)
+      .setPayload(UpdateUserBody)
+      .addSuccess(UserResponse)
+      .addError(NotFound)
+      .addError(PayloadTooLarge)
+  )
+  .add(
+    HttpApiEndpoint.post("credit", "/api/admin/users/:userId/credit")
+      .setPath(UserPath)
+      .setPayload(CreditBody)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(Credited)
+      .addError(NotFound)
+      .addError(Conflict)
+      .addError(PayloadTooLarge)
+      .addError(Unprocessable)
+      .annotate(OpenApi.Summary, "Fund an account: a FUND posting in the ledger")
+  )
+  .add(
+    HttpApiEndpoint.get("reconcile", "/api/admin/reconcile")
+      .addSuccess(Reconciliation)
+      .annotate(OpenApi.Summary, "Recompute every balance from the ledger and compare")
+  )
+  .addError(Forbidden)
+  .middleware(AdminAuthentication)
+  .annotate(OpenApi.Title, "Admin")
+  .annotate(OpenApi.Description, "Role admin only") {}

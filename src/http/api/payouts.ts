@@ -1,0 +1,70 @@
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
+import { Schema } from "effect"
+import { Currency, TransactionId, TransactionStatus, UserId } from "../../domain/index.js"
+import { Authentication } from "./auth.js"
+import { PayoutBody } from "./bodies.js"
+import { Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable } from "./errors.js"
+import { AuditTrail, Balance, History, PayoutAccepted, TransactionFound } from "./schemas.js"
+
+export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
+export const UserPath = Schema.Struct({ userId: UserId })
+
+/** Read leniently by the framework and checked by the handler, in the order API.md gives. */
+export const IdempotencyHeaders = Schema.Struct({
+  "idempotency-key": Schema.optional(Schema.String.annotations({ description: "1..255 printable ASCII characters" }))
+})
+
+export const HistoryParams = Schema.Struct({
+  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
+  status: Schema.optional(TransactionStatus),
+  cursor: Schema.optional(Schema.String.annotations({ description: "nextCursor of the previous page" }))
+})
+
+export class PayoutsGroup extends HttpApiGroup.make("payouts")
+  .add(
+    HttpApiEndpoint.post("create", "/api/payout")
+      .setPayload(PayoutBody)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(PayoutAccepted, { status: 202 })
+      .addError(Forbidden)
+      .addError(NotFound)
+      .addError(Conflict)
+      .addError(PayloadTooLarge)
+      .addError(Unprocessable)
+      .annotate(OpenApi.Summary, "Request a payout: the amount is held at once and settled asynchronously")
+  )
+  .add(
+    HttpApiEndpoint.get("get", "/api/payout/:transactionId")
+      .setPath(TransactionPath)
+      .addSuccess(TransactionFound)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "One of your payouts")
+  )
+  .add(
+    HttpApiEndpoint.get("balance", "/api/payout/user/:userId/balance")
+      .setPath(UserPath)
+      .setUrlParams(Schema.Struct({ currency: Schema.optional(Currency) }))
+      .addSuccess(Balance)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Available and held balances")
+  )
+  .add(
+    HttpApiEndpoint.get("history", "/api/payout/user/:userId/history")
+      .setPath(UserPath)
+      .setUrlParams(HistoryParams)
+      .addSuccess(History)
+      .addError(Forbidden)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Payouts, newest first, a page at a time")
+  )
+  .add(
+    HttpApiEndpoint.get("audit", "/api/payout/:transactionId/audit")
+      .setPath(TransactionPath)
+      .addSuccess(AuditTrail)
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Every state change and money movement of a payout, oldest first")
+  )
+  .addError(TooManyRequests)
+  .middleware(Authentication)
+  .annotate(OpenApi.Title, "Payouts") {}

@@ -1,0 +1,83 @@
+import type { Account, AuditEntry, Currency, Difference, Transaction, User } from "../domain/index.js"
+import { toDecimalNumber } from "../domain/money.js"
+import type { TransactionJson } from "./api/schemas.js"
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+const processingDetails = (t: Transaction): TransactionJson["processingDetails"] => {
+  const base = { initiatedAt: iso(t.createdAt), attempts: t.attempts }
+  switch (t._tag) {
+    case "initiated":
+      return base
+    case "processing":
+      return { ...base, processingStartedAt: iso(t.processingStartedAt) }
+    case "completed":
+      return {
+        ...base,
+        processingStartedAt: iso(t.processingStartedAt),
+        completedAt: iso(t.completedAt),
+        processingDurationMs: t.completedAt - t.processingStartedAt
+      }
+    case "failed":
+      return {
+        ...base,
+        processingStartedAt: iso(t.processingStartedAt),
+        failedAt: iso(t.failedAt),
+        processingDurationMs: t.failedAt - t.processingStartedAt
+      }
+  }
+}
+
+/** A transaction as API.md shows it: decimal amount, ISO dates, no internal fields. */
+export const transactionJson = (t: Transaction): TransactionJson => ({
+  transactionId: t.transactionId,
+  userId: t.userId,
+  amount: toDecimalNumber(t.amount),
+  currency: t.currency,
+  status: t._tag,
+  description: t.description,
+  metadata: t.metadata,
+  createdAt: iso(t.createdAt),
+  updatedAt: iso(t.updatedAt),
+  ...(t._tag === "failed" ? { failureReason: t.failureReason } : {}),
+  processingDetails: processingDetails(t)
+})
+
+const MONEY_KEYS = new Set(["amount", "stored", "fromLedger", "value", "held", "openPayouts", "available"])
+
+/** Amounts inside audit details and reconcile differences are minor units: shown as decimals like every amount. */
+const withDecimals = (record: Readonly<Record<string, unknown>>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(record).map(([k, v]) => [k, MONEY_KEYS.has(k) && typeof v === "number" ? toDecimalNumber(v) : v])
+  )
+
+export const auditJson = (e: AuditEntry) => ({ action: e.action, at: iso(e.at), details: withDecimals(e.details) })
+
+export const differenceJson = (d: Difference): Record<string, unknown> => withDecimals(d)
+
+export const userJson = (u: User) => ({
+  userId: u.userId,
+  name: u.name,
+  email: u.email,
+  currency: u.currency,
+  status: u.status
+})
+
+export const balanceJson = (user: User, accounts: ReadonlyArray<Account>, currency: Currency | undefined) => {
+  const shown = currency ?? user.currency
+  const account = accounts.find((a) => a.currency === shown)
+  const available = toDecimalNumber(account?.available ?? 0)
+  return {
+    success: true as const,
+    userId: user.userId,
+    currency: shown,
+    balance: available,
+    available,
+    held: toDecimalNumber(account?.held ?? 0),
+    balances: accounts.map((a) => ({
+      currency: a.currency,
+      available: toDecimalNumber(a.available),
+      held: toDecimalNumber(a.held)
+    }))
+  }
+}

@@ -1,0 +1,27 @@
+import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
+import { Layer } from "effect"
+import { SwiftPayApi } from "./api/SwiftPayApi.js"
+import { AdminLive } from "./handlers/admin.js"
+import { AdminAuthenticationLive, AuthenticationLive } from "./handlers/auth.js"
+import { HealthLive } from "./handlers/health.js"
+import { MetaLive } from "./handlers/meta.js"
+import { PayoutsLive } from "./handlers/payouts.js"
+import { EdgeMiddleware, isUntraced } from "./middleware.js"
+
+const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
+  Layer.provide([PayoutsLive, AdminLive, HealthLive, MetaLive]),
+  Layer.provide([AuthenticationLive, AdminAuthenticationLive])
+)
+
+/**
+ * The whole HTTP API served on the runtime's HttpServer: contract, handlers,
+ * OpenAPI at /api/openapi.json, Swagger UI at /api/docs, the edge middleware.
+ * Needs the programs, PayoutStore, PayoutQueue, RateLimiter, Jwt and HealthChecks.
+ */
+export const HttpApiLive = HttpApiBuilder.serve().pipe(
+  Layer.provide(HttpApiSwagger.layer({ path: "/api/docs" })),
+  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
+  Layer.provide(EdgeMiddleware),
+  Layer.provide(ApiLive),
+  HttpMiddleware.withTracerDisabledWhen(isUntraced)
+)
