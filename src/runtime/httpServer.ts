@@ -1,0 +1,55 @@
+import * as Http from "node:http"
+import { HttpServer } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Duration, Effect, Layer } from "effect"
+import { NodeServer } from "../http/NodeServer.js"
+import { Settings } from "../settings.js"
+
+export interface ListenOptions {
+  /** Overrides PORT; 0 picks a free port (read it back with `boundPort`). */
+  readonly port?: number | undefined
+  /** How long shutdown waits for in-flight requests before it cuts connections. */
+  readonly drainTimeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * The node `http.Server`, created here so Socket.IO can share it (STACK.md),
+ * served by Effect's HttpServer on PORT. Provides NodeServer, HttpServer and
+ * the platform services the router needs.
+ */
+export const layer = (options: ListenOptions = {}) =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const port = options.port ?? (yield* Settings.port)
+      const server = yield* NodeServer
+      return NodeHttpServer.layer(() => server, { port })
+    })
+  ).pipe(Layer.provideMerge(Layer.sync(NodeServer, () => Http.createServer())))
+
+/** The port the server is bound to. */
+export const boundPort = HttpServer.addressWith((address) =>
+  Effect.succeed(address._tag === "TcpAddress" ? address.port : 0)
+)
+
+/**
+ * Graceful stop, released before the app is unserved: stop accepting, let
+ * in-flight requests finish (bounded), then cut what is left. Build it after
+ * the serve layer and before anything that must outlive it.
+ */
+export const drain = (options: ListenOptions = {}) =>
+  Layer.scopedDiscard(
+    Effect.flatMap(NodeServer, (server) =>
+      Effect.addFinalizer(() =>
+        Effect.async<void>((resume) => {
+          if (!server.listening) return resume(Effect.void)
+          server.close(() => resume(Effect.void))
+          server.closeIdleConnections()
+        }).pipe(
+          Effect.timeout(options.drainTimeout ?? Duration.seconds(10)),
+          Effect.ignore,
+          Effect.ensuring(Effect.sync(() => server.closeAllConnections())),
+          Effect.withSpan("http.drain")
+        )
+      )
+    )
+  )
