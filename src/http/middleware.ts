@@ -11,10 +11,9 @@ import { RateLimiter } from "../ports/RateLimiter.js"
 import { Settings } from "../settings.js"
 import { ApiError } from "./api/errors.js"
 import { orApiError, rateLimitHeaders } from "./errors.js"
-import { withResponseHeaders } from "./handlers/payouts.js"
 import { httpDuration, httpRequests } from "./metrics.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
-import { renderErrors } from "./respond.js"
+import { renderErrors, withResponseHeaders } from "./respond.js"
 import { routeOf } from "./routes.js"
 
 const pathOf = (url: string) => url.split("?")[0] ?? url

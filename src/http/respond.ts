@@ -1,9 +1,22 @@
-import { HttpApiError, HttpServerError, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpApiError, HttpApp, HttpServerError, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
 import { ApiError, bodyOf, validationError } from "./api/errors.js"
 import { isBodyTooLarge, tooLarge } from "./request.js"
 
-const json = (e: ApiError) => HttpServerResponse.unsafeJson(bodyOf(e), { status: e.status, headers: e.headers ?? {} })
+/**
+ * Adds headers to whatever response this request ends with, success or error.
+ * Handlers run after the edge, so their headers (a user's RateLimit-*) win.
+ */
+export const withResponseHeaders = (headers: Readonly<Record<string, string>>) =>
+  HttpApp.appendPreResponseHandler((_request, response) =>
+    Effect.succeed(HttpServerResponse.setHeaders(response, headers))
+  )
+
+const json = (e: ApiError) =>
+  Effect.as(
+    e.headers === undefined ? Effect.void : withResponseHeaders(e.headers),
+    HttpServerResponse.unsafeJson(bodyOf(e), { status: e.status })
+  )
 
 const internal = new ApiError({ status: 500, code: "INTERNAL_ERROR", message: "Internal server error" })
 
@@ -49,7 +62,7 @@ export const renderErrors = <E, R>(
     const failure = Cause.failureOption(cause).pipe(Option.orElse(() => Cause.dieOption(cause)))
     const answer = Option.flatMap(failure, known)
     return Option.match(answer, {
-      onSome: (e) => Effect.succeed(json(e)),
-      onNone: () => Effect.as(Effect.logError("unhandled error in request", cause), json(internal))
+      onSome: json,
+      onNone: () => Effect.zipRight(Effect.logError("unhandled error in request", cause), json(internal))
     })
   })

@@ -2,6 +2,7 @@ import { HttpApi, OpenApi } from "@effect/platform"
 import { AdminGroup } from "./admin.js"
 import { BadRequest, Internal, Unavailable } from "./errors.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
+import { withoutFrameworkErrors } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
 
 /** The HTTP contract of API.md: served by src/http/handlers, used as is by clients and tests. */
@@ -15,6 +16,7 @@ export class SwiftPayApi extends HttpApi.make("swiftpay")
   .addError(Unavailable)
   .annotate(OpenApi.Title, "SwiftPay")
   .annotate(OpenApi.Version, SERVICE.version)
+  .annotate(OpenApi.Transform, withoutFrameworkErrors)
   .annotate(
     OpenApi.Description,
     "Instant payouts: money held at once, settled asynchronously, events over Socket.IO"

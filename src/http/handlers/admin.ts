@@ -10,7 +10,7 @@ import { SwiftPayApi } from "../api/SwiftPayApi.js"
 import { orApiError } from "../errors.js"
 import { differenceJson, userJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
-import { withResponseHeaders } from "./payouts.js"
+import { withResponseHeaders } from "../respond.js"
 
 /** Reads and validates a JSON body against `schema`: 400 VALIDATION_ERROR with one detail per field. */
 const readBody = <A, I>(schema: Schema.Schema<A, I>, what: string) =>

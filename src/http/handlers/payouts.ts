@@ -1,4 +1,4 @@
-import { HttpApiBuilder, HttpApp, HttpServerResponse } from "@effect/platform"
+import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Either, Option } from "effect"
 import type { TransactionId, UserId } from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
@@ -11,15 +11,10 @@ import { decodeCursor, encodeCursor } from "../cursor.js"
 import { orApiError, rateLimitHeaders } from "../errors.js"
 import { auditJson, balanceJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
+import { withResponseHeaders } from "../respond.js"
 
 const notFound = new ApiError({ status: 404, code: "TRANSACTION_NOT_FOUND", message: "Transaction not found" })
 const forbidden = new ApiError({ status: 403, code: "FORBIDDEN", message: "You may not act on this resource" })
-
-/** Adds headers to whatever response this request ends with (success or error). */
-export const withResponseHeaders = (headers: Readonly<Record<string, string>>) =>
-  HttpApp.appendPreResponseHandler((_request, response) =>
-    Effect.succeed(HttpServerResponse.setHeaders(response, headers))
-  )
 
 export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handlers) =>
   Effect.gen(function* () {

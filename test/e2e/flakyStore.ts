@@ -1,0 +1,49 @@
+import { Effect, Layer } from "effect"
+import { ServiceUnavailable } from "../../src/domain/index.js"
+import { EventBus } from "../../src/ports/EventBus.js"
+import * as MemoryQueue from "../../src/ports/memory/queue.js"
+import * as MemoryRail from "../../src/ports/memory/rail.js"
+import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { RateLimiter } from "../../src/ports/RateLimiter.js"
+import { UserLock } from "../../src/ports/UserLock.js"
+import type { TestPorts } from "./harness.js"
+
+/** `down` answers ServiceUnavailable, `die` throws a driver-like defect. */
+export interface StoreSwitch {
+  mode: "up" | "down" | "die"
+}
+
+const flakyStore = (control: StoreSwitch) =>
+  Layer.effect(
+    PayoutStore,
+    Effect.gen(function* () {
+      const inner = yield* PayoutStore
+      const guard = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E | ServiceUnavailable> =>
+        Effect.suspend((): Effect.Effect<A, E | ServiceUnavailable> => {
+          if (control.mode === "down") return Effect.fail(new ServiceUnavailable({ dependency: "mongodb" }))
+          if (control.mode === "die") {
+            return Effect.die(new Error("MongoServerError: connection 7 to 10.0.0.3:27017 closed (secret=hunter2)"))
+          }
+          return effect
+        })
+      return PayoutStore.of({
+        ...inner,
+        getUser: (userId) => guard(inner.getUser(userId)),
+        reserve: (payout, ticket) => guard(inner.reserve(payout, ticket)),
+        getTransaction: (id) => guard(inner.getTransaction(id)),
+        accounts: (userId) => guard(inner.accounts(userId)),
+        ping: guard(inner.ping)
+      })
+    })
+  ).pipe(Layer.provide(PayoutStore.layerMemory))
+
+/** The memory ports with a store that the test can take down. */
+export const flakyPorts = (control: StoreSwitch): TestPorts =>
+  Layer.mergeAll(
+    flakyStore(control),
+    UserLock.layerMemory,
+    RateLimiter.layerMemory,
+    EventBus.layerMemory,
+    MemoryQueue.layerConfig(),
+    MemoryRail.layerConfig()
+  )

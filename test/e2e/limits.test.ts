@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Server, startServer, user } from "./harness.js"
+
+describe("per-IP rate limit on /api (RATE_LIMIT_MAX_REQUESTS)", () => {
+  let server: Server
+  beforeAll(async () => {
+    server = await startServer({ config: { RATE_LIMIT_MAX_REQUESTS: "3", RATE_LIMIT_WINDOW_MS: "60000" } })
+  })
+  afterAll(() => server.stop())
+
+  it("counts every /api request, answers 429 with Retry-After and RateLimit-*, never limits health or metrics", async () => {
+    const token = await server.token(user("user_001"))
+    const path = "/api/payout/user/user_001/balance"
+    const first = await server.request("GET", path, { token })
+    expect(first.status).toBe(200)
+    expect(first.headers.get("ratelimit-limit")).toBe("3")
+    expect(first.headers.get("ratelimit-remaining")).toBe("2")
+    expect(Number(first.headers.get("ratelimit-reset"))).toBeGreaterThan(0)
+    await server.request("GET", "/api/nowhere", { token }) // unknown routes under /api count too
+    await server.request("GET", path) // and unauthenticated ones
+    const limited = await server.request("POST", "/api/payout", { token, body: { userId: "user_001", amount: 1 } })
+    expect(limited.status).toBe(429)
+    expect(limited.json).toEqual({ success: false, error: expect.any(String), code: "RATE_LIMIT_EXCEEDED" })
+    expect(limited.headers.get("retry-after")).toMatch(/^[1-9]\d*$/)
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0")
+    for (const open of ["/api/health", "/api/health/detailed", "/api/health/ready", "/api/health/live", "/metrics"]) {
+      expect((await server.request("GET", open)).status).toBe(200)
+    }
+    // Nothing was held by the refused payout.
+    const audit = await server.request("GET", "/api/health")
+    expect(audit.status).toBe(200)
+  })
+})
+
+describe("per-user payout limit (USER_RATE_LIMIT_MAX_REQUESTS)", () => {
+  let server: Server
+  beforeAll(async () => {
+    server = await startServer({ config: { USER_RATE_LIMIT_MAX_REQUESTS: "2" } })
+  })
+  afterAll(() => server.stop())
+
+  it("the third payout of a user is a 429 USER_RATE_LIMIT_EXCEEDED, before the body is even read", async () => {
+    const token = await server.token(user("user_002"))
+    const body = { userId: "user_002", amount: 1 }
+    const ok = await server.request("POST", "/api/payout", { token, body })
+    expect(ok.status).toBe(202)
+    expect(ok.headers.get("ratelimit-limit")).toBe("2")
+    expect(ok.headers.get("ratelimit-remaining")).toBe("1")
+    // A bad body still counts as an attempt and is a 400 while under the limit.
+    expect((await server.request("POST", "/api/payout", { token, raw: "{" })).status).toBe(400)
+    for (const attempt of [{ body }, { raw: "{" }, { body: { ...body, amount: -1 } }]) {
+      const r = await server.request("POST", "/api/payout", { token, ...attempt })
+      expect(r.status).toBe(429)
+      expect(r.json).toEqual({ success: false, error: expect.any(String), code: "USER_RATE_LIMIT_EXCEEDED" })
+      expect(r.headers.get("retry-after")).toMatch(/^[1-9]\d*$/)
+      expect(r.headers.get("ratelimit-limit")).toBe("2")
+    }
+    // Another user has a window of their own; reads are not payouts.
+    const alice = await server.token(user("user_001"))
+    expect(
+      (await server.request("POST", "/api/payout", { token: alice, body: { userId: "user_001", amount: 1 } })).status
+    ).toBe(202)
+    expect((await server.request("GET", "/api/payout/user/user_002/balance", { token })).json).toMatchObject({
+      held: expect.any(Number)
+    })
+  })
+})
