@@ -7,6 +7,7 @@ import { HealthLive } from "./handlers/health.js"
 import { MetaLive } from "./handlers/meta.js"
 import { PayoutsLive } from "./handlers/payouts.js"
 import { EdgeMiddleware, isUntraced } from "./middleware.js"
+import { routeOf } from "./routes.js"
 
 const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
   Layer.provide([PayoutsLive, AdminLive, HealthLive, MetaLive]),
@@ -23,5 +24,9 @@ export const HttpApiLive = HttpApiBuilder.serve().pipe(
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: "/api/openapi.json" })),
   Layer.provide(EdgeMiddleware),
   Layer.provide(ApiLive),
-  HttpMiddleware.withTracerDisabledWhen(isUntraced)
+  HttpMiddleware.withTracerDisabledWhen(isUntraced),
+  // Spans are named by route template, never by raw path (ids would explode the span names).
+  HttpMiddleware.withSpanNameGenerator(
+    (request) => `${request.method} ${routeOf(request.method, request.url.split("?")[0] ?? "")}`
+  )
 )
