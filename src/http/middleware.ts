@@ -109,3 +109,6 @@ export const EdgeMiddleware = HttpApiBuilder.middleware(
     return (app: HttpApp.Default) => cors(measured(renderErrors(limitPerIp(bodyLimit(app)))))
   })
 )
+
+/** The edge of a health-and-metrics-only server: nothing there is rate limited or called from browsers. */
+export const OpsEdgeMiddleware = HttpApiBuilder.middleware((app: HttpApp.Default) => measured(renderErrors(app)))

@@ -1,12 +1,13 @@
 import { HttpApiBuilder, HttpApiSwagger, HttpMiddleware } from "@effect/platform"
 import { Layer } from "effect"
+import { OpsApi } from "./api/OpsApi.js"
 import { SwiftPayApi } from "./api/SwiftPayApi.js"
 import { AdminLive } from "./handlers/admin.js"
 import { AdminAuthenticationLive, AuthenticationLive } from "./handlers/auth.js"
-import { HealthLive } from "./handlers/health.js"
-import { MetaLive } from "./handlers/meta.js"
+import { HealthLive, OpsHealthLive } from "./handlers/health.js"
+import { MetaLive, OpsMetaLive } from "./handlers/meta.js"
 import { PayoutsLive } from "./handlers/payouts.js"
-import { EdgeMiddleware, isUntraced } from "./middleware.js"
+import { EdgeMiddleware, isUntraced, OpsEdgeMiddleware } from "./middleware.js"
 import { routeOf } from "./routes.js"
 
 const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
@@ -29,4 +30,11 @@ export const HttpApiLive = HttpApiBuilder.serve().pipe(
   HttpMiddleware.withSpanNameGenerator(
     (request) => `${request.method} ${routeOf(request.method, request.url.split("?")[0] ?? "")}`
   )
+)
+
+/** Health and /metrics only, for a process without the API (the worker). Needs HealthChecks and PayoutQueue. */
+export const HttpOpsLive = HttpApiBuilder.serve().pipe(
+  Layer.provide(OpsEdgeMiddleware),
+  Layer.provide(HttpApiBuilder.api(OpsApi).pipe(Layer.provide([OpsHealthLive, OpsMetaLive]))),
+  HttpMiddleware.withTracerDisabledWhen(() => true)
 )

@@ -1,0 +1,14 @@
+import { HttpApi, OpenApi } from "@effect/platform"
+import { Internal, Unavailable } from "./errors.js"
+import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
+import { withoutFrameworkErrors } from "./openapi.js"
+
+/** What a process without the API (the worker) serves: health and metrics only. */
+export class OpsApi extends HttpApi.make("swiftpay-ops")
+  .add(HealthGroup)
+  .add(MetaGroup)
+  .addError(Internal)
+  .addError(Unavailable)
+  .annotate(OpenApi.Title, "SwiftPay worker")
+  .annotate(OpenApi.Version, SERVICE.version)
+  .annotate(OpenApi.Transform, withoutFrameworkErrors) {}
