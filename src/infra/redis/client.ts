@@ -60,6 +60,7 @@ const connectOnce = (create: () => Redis) =>
 
 const quit = (client: Redis) =>
   Effect.promise(() => client.quit().catch(() => client.disconnect())).pipe(
+    Effect.interruptible,
     Effect.timeoutTo({ duration: "2 seconds", onSuccess: () => undefined, onTimeout: () => client.disconnect() })
   )
 
