@@ -9,7 +9,7 @@ export interface ConsumerConfig {
   readonly queue: string
   /** A message whose handler failed this many times goes to the dead letters. */
   readonly maxDeliveries: number
-  /** On shutdown, in-flight handlers get this long before they are interrupted (and requeued). */
+  /** When the consumer is interrupted, in-flight handlers get this long to finish before they are interrupted (and requeued). */
   readonly drainTimeout: Duration.DurationInput
   readonly inFlight: Ref.Ref<number>
   /** Confirmed copy of the delivery into the delay queue, carrying `x-delivery-count = deliveries`. */
@@ -103,14 +103,17 @@ const session = <E, R>(
         Effect.zipRight(handleDelivery(channel, delivery, handler, config)),
         Effect.ensuring(Ref.update(config.inFlight, (n) => n - 1))
       )
-    const drain = (consumerTag: string) =>
-      Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined)).pipe(
-        Effect.zipRight(FiberSet.awaitEmpty(fibers)),
-        // finalizers are uninterruptible: let the timeout cut the wait short
-        Effect.interruptible,
-        Effect.timeout(config.drainTimeout),
-        Effect.ignore
-      )
+    const cancel = (consumerTag: string) => Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined))
+    const drain = Duration.isZero(Duration.decode(config.drainTimeout))
+      ? cancel
+      : (consumerTag: string) =>
+          cancel(consumerTag).pipe(
+            Effect.zipRight(FiberSet.awaitEmpty(fibers)),
+            // finalizers are uninterruptible: let the timeout cut the wait short
+            Effect.interruptible,
+            Effect.timeout(config.drainTimeout),
+            Effect.ignore
+          )
     yield* Effect.acquireRelease(
       Effect.tryPromise(() =>
         channel.consume(config.queue, (delivery) => {

@@ -30,6 +30,10 @@ export interface RabbitPayoutQueueOptions extends AmqpConnection.AmqpConnectOpti
   /** Delay before a message whose handler failed is delivered again. */
   readonly retryDelay?: Duration.DurationInput | undefined
   readonly maxDeliveries?: number | undefined
+  /**
+   * On interruption of `consume`, how long in-flight handlers may run on before they are
+   * interrupted and requeued. Default 0: the port's "interruption requeues at once".
+   */
   readonly drainTimeout?: Duration.DurationInput | undefined
 }
 
@@ -142,7 +146,7 @@ export const make = (
     const config = {
       queue: names.queue,
       maxDeliveries: options.maxDeliveries ?? 5,
-      drainTimeout: options.drainTimeout ?? "30 seconds",
+      drainTimeout: options.drainTimeout ?? Duration.zero,
       inFlight,
       retryLater
     }
