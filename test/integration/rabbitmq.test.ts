@@ -78,7 +78,8 @@ describe("RabbitMQ PayoutQueue", () => {
       const { names, connectionName } = yield* isolated
       const queue = yield* start(queueLayer(names, connectionName, { maxDeliveries: 3 }))
       const attempts = yield* Ref.make(0)
-      yield* Effect.flatMap(message, queue.publish)
+      const sent = yield* message
+      yield* queue.publish(sent)
       yield* queue
         .consume(
           () =>
@@ -92,6 +93,12 @@ describe("RabbitMQ PayoutQueue", () => {
       yield* eventually(queue.stats, (s) => s.dead === 1, "the dead letter")
       expect(yield* Ref.get(attempts)).toBe(3)
       expect(yield* queue.stats).toMatchObject({ ready: 0, delayed: 0, dead: 1 })
+      const channel = yield* rawChannel
+      const dead = yield* Effect.promise(() => channel.get(names.deadLetterQueue, { noAck: true }))
+      if (dead === false) return expect.fail("no dead letter")
+      expect(dead.properties.messageId).toBe(sent.transactionId)
+      expect(dead.properties.headers?.["x-delivery-count"]).toBe(2)
+      expect(String(dead.properties.headers?.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     })
   )
 

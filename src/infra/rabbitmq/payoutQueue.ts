@@ -1,24 +1,12 @@
-import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from "amqplib"
-import {
-  Clock,
-  Config,
-  type ConfigError,
-  Duration,
-  Effect,
-  Layer,
-  Option,
-  Ref,
-  Schedule,
-  Schema,
-  type Scope
-} from "effect"
+import type { ConsumeMessage } from "amqplib"
+import { Config, type ConfigError, Duration, Effect, Layer, Ref, Schema, type Scope } from "effect"
 import type { ServiceUnavailable } from "../../domain/errors.js"
 import { PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../../ports/PayoutQueue.js"
 import { Settings } from "../../settings.js"
 import * as AmqpConnection from "./connection.js"
 import { consume } from "./consumer.js"
-import { assertTopology, defaultNames, type QueueNames } from "./topology.js"
-import { currentTraceparent } from "./traceContext.js"
+import { makeSend, messageProperties, openPublisher, retryProperties } from "./publisher.js"
+import { defaultNames, type QueueNames } from "./topology.js"
 
 export interface RabbitPayoutQueueOptions extends AmqpConnection.AmqpConnectOptions {
   readonly names?: QueueNames | undefined
@@ -39,18 +27,6 @@ export interface RabbitPayoutQueueOptions extends AmqpConnection.AmqpConnectOpti
 
 const encodeBody = Schema.encode(Schema.parseJson(PayoutMessage))
 
-const openPublisher = async (model: ChannelModel, names: QueueNames): Promise<ConfirmChannel> => {
-  const setup = await model.createChannel()
-  setup.on("error", () => {})
-  await assertTopology(setup, names)
-  await setup.close()
-  const confirm = await model.createConfirmChannel()
-  confirm.on("error", () => {})
-  // a publisher channel closed on its own would fail every publish: start over on a new connection
-  confirm.once("close", () => void model.close().catch(() => undefined))
-  return confirm
-}
-
 export const make = (
   options: RabbitPayoutQueueOptions
 ): Effect.Effect<PayoutQueueShape, ServiceUnavailable, Scope.Scope> =>
@@ -58,46 +34,13 @@ export const make = (
     const names = options.names ?? defaultNames
     const connection = yield* AmqpConnection.make(options, (model) => openPublisher(model, names))
     const inFlight = yield* Ref.make(0)
-    const publishTimeout = options.publishTimeout ?? "5 seconds"
     const retryDelayMs = Duration.toMillis(options.retryDelay ?? "1 second")
 
-    // each publish waits for its own confirm, so concurrent publishes share the channel's confirm stream
-    const send = (queue: string, content: Buffer, properties: Options.Publish) =>
-      connection.live.pipe(
-        Effect.flatMap((live) =>
-          Effect.async<void, unknown>((resume) => {
-            try {
-              live.resources.sendToQueue(queue, content, properties, (error: unknown) =>
-                resume(error == null ? Effect.void : Effect.fail(error))
-              )
-            } catch (error) {
-              resume(Effect.fail(error))
-            }
-          })
-        ),
-        Effect.retry(Schedule.spaced("50 millis")),
-        // also called from the consumer's (uninterruptible) settle finalizer: keep the timeout effective there
-        Effect.interruptible,
-        Effect.timeout(publishTimeout),
-        Effect.catchAll(AmqpConnection.unavailable)
-      )
-
-    const properties = (message: PayoutMessage) =>
-      Effect.all([currentTraceparent, Clock.currentTimeMillis]).pipe(
-        Effect.map(
-          ([traceparent, now]): Options.Publish => ({
-            persistent: true,
-            contentType: "application/json",
-            messageId: message.transactionId,
-            timestamp: Math.floor(now / 1000),
-            headers: Option.match(traceparent, { onNone: () => ({}), onSome: (value) => ({ traceparent: value }) })
-          })
-        )
-      )
+    const send = makeSend(connection, options.publishTimeout ?? "5 seconds")
 
     const publish = Effect.fn("RabbitPayoutQueue.publish")(function* (message: PayoutMessage) {
       const body = Buffer.from(yield* encodeBody(message).pipe(Effect.orDie))
-      yield* send(names.queue, body, yield* properties(message))
+      yield* send(names.queue, body, yield* messageProperties(message))
     })
 
     const publishDelayed = Effect.fn("RabbitPayoutQueue.publishDelayed")(function* (
@@ -106,17 +49,11 @@ export const make = (
     ) {
       const body = Buffer.from(yield* encodeBody(message).pipe(Effect.orDie))
       const expiration = String(Math.max(0, Math.round(delayMs)))
-      yield* send(names.retryQueue, body, { ...(yield* properties(message)), expiration })
+      yield* send(names.retryQueue, body, { ...(yield* messageProperties(message)), expiration })
     })
 
     const retryLater = (delivery: ConsumeMessage, deliveries: number) =>
-      send(names.retryQueue, delivery.content, {
-        persistent: true,
-        contentType: "application/json",
-        ...(typeof delivery.properties.messageId === "string" ? { messageId: delivery.properties.messageId } : {}),
-        headers: { ...delivery.properties.headers, "x-delivery-count": deliveries },
-        expiration: String(retryDelayMs)
-      })
+      send(names.retryQueue, delivery.content, retryProperties(delivery, deliveries, retryDelayMs))
 
     const stats = connection.live.pipe(
       Effect.flatMap((live) =>
@@ -133,7 +70,7 @@ export const make = (
           (channel) => Effect.promise(() => channel.close().catch(() => undefined))
         )
       ),
-      Effect.timeout(publishTimeout),
+      Effect.timeout(options.publishTimeout ?? "5 seconds"),
       Effect.catchAll(AmqpConnection.unavailable),
       Effect.zipWith(Ref.get(inFlight), ([ready, delayed, dead], inFlight) => ({
         ready: ready.messageCount,
