@@ -23,6 +23,8 @@ const decimal = (name: string, fallback: string) =>
 
 export const Settings = {
   port: int("PORT", 3000),
+  /** The worker's health and metrics server. */
+  workerHealthPort: int("WORKER_HEALTH_PORT", 3001),
   jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
   processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
   failureRate: Config.number("PAYOUT_FAILURE_RATE").pipe(
@@ -45,8 +47,12 @@ export const Settings = {
   recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 15_000, 1),
   /** A pending Idempotency-Key whose request died is taken over after this long. */
   idempotencyLeaseMs: int("IDEMPOTENCY_LEASE_MS", 60_000, 1),
-  mongoUri: Config.redacted("MONGODB_URI").pipe(Config.withDefault(Redacted.make("mongodb://localhost:27017/swiftpay"))),
-  rabbitUrl: Config.redacted("RABBITMQ_URL").pipe(Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672"))),
+  mongoUri: Config.redacted("MONGODB_URI").pipe(
+    Config.withDefault(Redacted.make("mongodb://localhost:27017/swiftpay"))
+  ),
+  rabbitUrl: Config.redacted("RABBITMQ_URL").pipe(
+    Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672"))
+  ),
   otlpEndpoint: Config.string("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.option),
   corsOrigin: Config.string("CORS_ORIGIN").pipe(Config.withDefault("*")),
   logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))

@@ -1,0 +1,4 @@
+import { runMain } from "../runtime/launch.js"
+import * as Gateway from "./runtime.js"
+
+runMain(Gateway.layer)

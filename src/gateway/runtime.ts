@@ -1,0 +1,25 @@
+import { Layer } from "effect"
+import { HealthChecks, portProbes } from "../http/HealthChecks.js"
+import { Jwt } from "../http/Jwt.js"
+import * as Tracing from "../infra/otel/tracing.js"
+import { Accounts } from "../programs/Accounts.js"
+import { PayoutIntake } from "../programs/PayoutIntake.js"
+import * as GatewayHttp from "../runtime/gatewayHttp.js"
+import * as Infra from "../runtime/infra.js"
+import * as Logging from "../runtime/logging.js"
+
+const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redisProbe, rabbitmq: portProbes.queue })
+
+/**
+ * The gateway: HTTP API + Socket.IO on PORT, intake on MongoDB, Redis (lock,
+ * limits, events) and RabbitMQ (publish). Stateless: run as many as you like.
+ */
+export const layer = GatewayHttp.layer().pipe(
+  Layer.provide(
+    Layer.mergeAll(PayoutIntake.layer, Accounts.layer, Health, Jwt.layerConfig({ allowDevelopmentSecret: false }))
+  ),
+  Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisPorts)),
+  Layer.provideMerge(Infra.Redis),
+  Layer.provide(Tracing.layerConfig("swiftpay-gateway")),
+  Layer.provide(Logging.layer("json"))
+)

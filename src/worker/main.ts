@@ -1,0 +1,4 @@
+import { runMain } from "../runtime/launch.js"
+import * as Worker from "./runtime.js"
+
+runMain(Worker.layer)

@@ -1,0 +1,30 @@
+import { Effect, Layer } from "effect"
+import { HealthChecks, portProbes } from "../http/HealthChecks.js"
+import * as Tracing from "../infra/otel/tracing.js"
+import { SettlementRail } from "../ports/SettlementRail.js"
+import { PayoutSettlement } from "../programs/PayoutSettlement.js"
+import { Recovery } from "../programs/Recovery.js"
+import * as Infra from "../runtime/infra.js"
+import * as Logging from "../runtime/logging.js"
+import * as OpsHttp from "../runtime/opsHttp.js"
+import { Settings } from "../settings.js"
+import { SettlementConsumer } from "./consumer.js"
+
+const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redisProbe, rabbitmq: portProbes.queue })
+
+/** /api/health/* and /metrics on WORKER_HEALTH_PORT. */
+const Ops = Layer.unwrapEffect(Effect.map(Settings.workerHealthPort, (port) => OpsHttp.layer({ port })))
+
+/**
+ * The worker: consumes payout_queue (WORKER_CONCURRENCY at once), settles on the
+ * simulated rail, re-drives stuck payouts, publishes events to Redis. Competing
+ * consumers: run as many as you like. On SIGTERM it stops consuming; in-flight
+ * deliveries finish or go back to the queue.
+ */
+export const layer = Layer.mergeAll(SettlementConsumer, Recovery.loop, Ops).pipe(
+  Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, Health)),
+  Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, SettlementRail.layerMemory)),
+  Layer.provideMerge(Infra.Redis),
+  Layer.provide(Tracing.layerConfig("swiftpay-worker")),
+  Layer.provide(Logging.layer("json"))
+)
