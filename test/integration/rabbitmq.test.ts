@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Fiber, Layer, Option, Queue, Ref } from "effect"
+import { Context, Deferred, Effect, Fiber, Layer, Option, Queue, Redacted, Ref } from "effect"
+import * as RabbitPayoutQueue from "../../src/infra/rabbitmq/payoutQueue.js"
 import { type PayoutMessage, PayoutQueue } from "../../src/ports/PayoutQueue.js"
-import { within } from "../contracts/time.js"
-import { eventually, isolated, message, queueLayer, rawChannel } from "./rabbitmq.support.js"
+import { within, withSettings } from "../contracts/time.js"
+import { eventually, isolated, message, queueLayer, rawChannel, url } from "./rabbitmq.support.js"
 
 const start = (layer: Layer.Layer<PayoutQueue, unknown>) =>
   Layer.build(layer).pipe(Effect.map((context) => Context.get(context, PayoutQueue)))
@@ -158,6 +159,18 @@ describe("RabbitMQ PayoutQueue", () => {
       expect(Option.isSome(yield* Queue.take(again).pipe(Effect.option, within("5 seconds", "the redelivery")))).toBe(
         true
       )
+    })
+  )
+
+  it.scopedLive("layerConfig reads RABBITMQ_URL", () =>
+    Effect.gen(function* () {
+      const { names, connectionName } = yield* isolated
+      const layer = RabbitPayoutQueue.layerConfig({ names, connectionName }).pipe(
+        withSettings({ RABBITMQ_URL: Redacted.value(url), RETRY_DELAY_MS: "50" })
+      )
+      const queue = yield* start(layer)
+      yield* Effect.flatMap(message, queue.publish)
+      expect(yield* queue.stats).toEqual({ ready: 1, delayed: 0, dead: 0, inFlight: 0 })
     })
   )
 })
