@@ -74,6 +74,41 @@ describe("Redis EventBus", () => {
   )
 })
 
+describe("Redis reconnection", () => {
+  it.scopedLive("after the server drops both connections, commands and the subscription come back", () =>
+    Effect.gen(function* () {
+      const name = unique("swiftpay-test")
+      const channel = unique("events")
+      const context = yield* Layer.build(
+        Layer.provideMerge(RedisEventBus.layer({ channel }), RedisClient.layer({ connectionName: name }))
+      )
+      const bus = Context.get(context, EventBus)
+      const dequeue = yield* bus.subscribe
+      const admin = yield* RedisClient
+      const list = yield* Effect.promise(() => admin.client("LIST"))
+      const ids = String(list)
+        .split("\n")
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /^id=(\d+)/.exec(line)?.[1] ?? "")
+      expect(ids).toHaveLength(2)
+      yield* Effect.forEach(ids, (id) => Effect.promise(() => admin.client("KILL", "ID", id)), { discard: true })
+
+      const userId = UserId.make(unique("u"))
+      // events published while the subscriber reconnects are lost (pub/sub is at-most-once): publish until one lands
+      const received = yield* bus
+        .publish(sampleEvent(userId, 1))
+        .pipe(
+          Effect.zipRight(Queue.take(dequeue).pipe(Effect.timeout("100 millis"))),
+          Effect.retry(Schedule.recurs(50)),
+          within("10 seconds", "an event after the reconnect")
+        )
+      expect(received).toEqual(sampleEvent(userId, 1))
+      const redis = Context.get(context, RedisClient)
+      expect(yield* Effect.promise(() => redis.ping())).toBe("PONG")
+    }).pipe(Effect.provide(client()))
+  )
+})
+
 describe("Redis client", () => {
   it.scopedLive("an unreachable server fails start-up with ServiceUnavailable once the retries run out", () =>
     Effect.gen(function* () {
