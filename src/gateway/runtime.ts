@@ -1,3 +1,4 @@
+import { HttpServer } from "@effect/platform"
 import { Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import { Jwt } from "../http/Jwt.js"
@@ -14,7 +15,7 @@ const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redi
  * The gateway: HTTP API + Socket.IO on PORT, intake on MongoDB, Redis (lock,
  * limits, events) and RabbitMQ (publish). Stateless: run as many as you like.
  */
-export const layer = GatewayHttp.layer().pipe(
+export const layer = HttpServer.withLogAddress(GatewayHttp.layer()).pipe(
   Layer.provide(
     Layer.mergeAll(PayoutIntake.layer, Accounts.layer, Health, Jwt.layerConfig({ allowDevelopmentSecret: false }))
   ),

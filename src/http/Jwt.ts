@@ -1,4 +1,4 @@
-import { Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { errors, jwtVerify, SignJWT } from "jose"
 import { UserId } from "../domain/index.js"
 import type { Actor } from "../programs/PayoutIntake.js"
@@ -59,7 +59,11 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
       Effect.gen(function* () {
         const configured = yield* Settings.jwtSecret
         if (Option.isSome(configured)) return make(configured.value)
-        if (!options.allowDevelopmentSecret) return yield* Effect.dieMessage("JWT_SECRET must be set")
+        if (!options.allowDevelopmentSecret) {
+          return yield* Effect.fail(
+            ConfigError.MissingData(["JWT_SECRET"], "must be set (HS256 key for bearer tokens)")
+          )
+        }
         yield* Effect.logWarning(
           "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
         )

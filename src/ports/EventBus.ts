@@ -2,7 +2,11 @@ import { Context, type Effect, Layer, type Queue, type Scope } from "effect"
 import type { PayoutEvent, ServiceUnavailable } from "../domain/index.js"
 import * as MemoryEventBus from "./memory/eventBus.js"
 
-/** Payout events from any process to every gateway (at-least-once, per-transaction order). */
+/**
+ * Payout events from any process to every gateway, in publish order. Delivery is
+ * best effort (Redis pub/sub drops what a reconnecting subscriber misses): the
+ * store, not the bus, is the record; clients re-read a payout after reconnecting.
+ */
 export interface EventBusShape {
   readonly publish: (event: PayoutEvent) => Effect.Effect<void, ServiceUnavailable>
   /** The subscription is live when this returns; it ends with the scope. */

@@ -64,7 +64,7 @@ export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptio
     Layer.provide(Layer.mergeAll(WorkerLoops, Layer.effectDiscard(Effect.orDie(seedUsers)))),
     Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, Jwt.layerConfig({ allowDevelopmentSecret: true })))
   )
-  return Layer.provideMerge(app, ports).pipe(Layer.provide(Logging.layer("logfmt")))
+  return Layer.provideMerge(app, ports).pipe(Layer.provide(Logging.layer("pretty")))
 }
 
 export const layer = (options: EmbeddedOptions = {}) => layerWith(MemoryPorts, options)

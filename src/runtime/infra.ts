@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { ServiceUnavailable } from "../domain/index.js"
 import * as MongoStore from "../infra/mongo/payoutStore.js"
 import * as RabbitQueue from "../infra/rabbitmq/payoutQueue.js"
@@ -10,8 +10,11 @@ import * as RedisUserLock from "../infra/redis/userLock.js"
 /** MongoDB: the PayoutStore (indexes ensured at start-up, connection retried). */
 export const Store = MongoStore.layerConfig
 
-/** RabbitMQ: the PayoutQueue on RABBITMQ_URL (topology declared, reconnects on its own). */
-export const Queue = RabbitQueue.layerConfig()
+/**
+ * RabbitMQ: the PayoutQueue on RABBITMQ_URL (topology declared, reconnects on its
+ * own). On shutdown in-flight settlements get 10 s to finish before they are requeued.
+ */
+export const Queue = RabbitQueue.layerConfig({ drainTimeout: Duration.seconds(10) })
 
 /** One Redis command connection shared by lock, limiter and event publisher; the bus subscribes on its own. */
 export const Redis = RedisClient.layerConfig()

@@ -29,5 +29,5 @@ const report = <E>(cause: Cause.Cause<E>) => {
 export const runMain = <A, E>(layer: Layer.Layer<A, E>): void =>
   Layer.launch(layer).pipe(
     Effect.tapErrorCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.void : report(cause))),
-    (program) => NodeRuntime.runMain(program, { disableErrorReporting: true })
+    (program) => NodeRuntime.runMain(program, { disableErrorReporting: true, disablePrettyLogger: true })
   )

@@ -20,12 +20,12 @@ export const jsonLogger = Logger.make(({ logLevel, message, cause, annotations, 
   globalThis.console.log(JSON.stringify(record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))
 })
 
-/** The process logger: JSON lines (gateway, worker) or logfmt for people (embedded), at LOG_LEVEL. */
-export const layer = (format: "json" | "logfmt") =>
+/** The process logger: JSON lines (gateway, worker) or pretty lines for people (embedded), at LOG_LEVEL. */
+export const layer = (format: "json" | "pretty") =>
   Layer.unwrapEffect(
     Effect.map(Settings.logLevel, (level) =>
       Layer.merge(
-        Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : Logger.logfmtLogger),
+        Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : Logger.prettyLoggerDefault),
         Logger.minimumLogLevel(level)
       )
     )

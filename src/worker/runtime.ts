@@ -1,3 +1,4 @@
+import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import * as Tracing from "../infra/otel/tracing.js"
@@ -13,7 +14,9 @@ import { SettlementConsumer } from "./consumer.js"
 const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redisProbe, rabbitmq: portProbes.queue })
 
 /** /api/health/* and /metrics on WORKER_HEALTH_PORT. */
-const Ops = Layer.unwrapEffect(Effect.map(Settings.workerHealthPort, (port) => OpsHttp.layer({ port })))
+const Ops = Layer.unwrapEffect(
+  Effect.map(Settings.workerHealthPort, (port) => HttpServer.withLogAddress(OpsHttp.layer({ port })))
+)
 
 /**
  * The worker: consumes payout_queue (WORKER_CONCURRENCY at once), settles on the
