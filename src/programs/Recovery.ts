@@ -43,6 +43,8 @@ export class Recovery extends Context.Tag("swiftpay/Recovery")<Recovery, Recover
       const interval = yield* Config.map(Settings.recoveryIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
       yield* recovery.runOnce.pipe(
         Effect.catchAll((e) => Effect.logWarning("recovery pass failed", e)),
+        // a defect in one pass (a document that does not decode, an unknown driver error) must not end the loop
+        Effect.catchAllDefect((defect) => Effect.logError("recovery pass died", defect)),
         Effect.repeat(interval),
         Effect.forkScoped
       )
