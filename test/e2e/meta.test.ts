@@ -41,6 +41,17 @@ describe("history", () => {
     expect(all.json).toMatchObject({ success: true, count: 5, nextCursor: null })
     expect(JSON.stringify(all.json)).not.toMatch(/"_id"|"_tag"|"ip"|stack/)
   })
+
+  it("an empty cursor, as in API.md's `?limit=50&status=completed&cursor=`, is the first page", async () => {
+    const r = await server.request("GET", "/api/payout/user/user_003/history?limit=50&status=completed&cursor=", {
+      token
+    })
+    expect(r.status).toBe(200)
+    const first = await server.request("GET", "/api/payout/user/user_003/history?limit=50&status=completed", {
+      token
+    })
+    expect(r.json).toEqual(first.json)
+  })
 })
 
 describe("meta endpoints and the edge", () => {

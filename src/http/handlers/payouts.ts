@@ -102,7 +102,11 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
         "history",
         Effect.fn("http.payout.history")(function* ({ path, urlParams }) {
           const user = yield* ownUser(yield* CurrentActor, path.userId)
-          const cursor = urlParams.cursor === undefined ? undefined : yield* decodeCursor(urlParams.cursor)
+          // `cursor=` (empty, as API.md writes the first request) is the first page
+          const cursor =
+            urlParams.cursor === undefined || urlParams.cursor === ""
+              ? undefined
+              : yield* decodeCursor(urlParams.cursor)
           const page = yield* orApiError(
             store.history(user.userId, { limit: urlParams.limit ?? 50, status: urlParams.status, cursor })
           )
