@@ -5,6 +5,7 @@ import {
   type AuditAction,
   type AuditEntry,
   type Currency,
+  IdempotencyKeyInUse,
   type Minor,
   makePosting,
   type PostingKind,
@@ -72,6 +73,13 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
               },
               { session }
             )
+          ).pipe(
+            // The claim is the compare-and-set: a ticket taken over since it was checked aborts the whole step.
+            Effect.filterOrFail(
+              (res) => res.matchedCount === 1,
+              () => new IdempotencyKeyInUse({ key: ticket.key })
+            ),
+            Effect.asVoid
           )
         )
 
