@@ -34,6 +34,8 @@ interface World {
 let world: World | undefined
 /** Every worker process started, current last. */
 const workers: Array<Service> = []
+/** Every process started (gateway and workers), for the logs and the clean-up even when set-up fails. */
+const started: Array<Service> = []
 const cleanups: Array<() => Promise<void>> = []
 /** The Part 1 payout, whose trace is checked afterwards. */
 let firstPayout: string | undefined
@@ -66,6 +68,7 @@ const startWorker = async (env: Record<string, string>): Promise<{ service: Serv
     ...env
   })
   workers.push(service)
+  started.push(service)
   const readyMs = await waitReady(service, `http://127.0.0.1:${port}/api/health/ready`, READY_MS)
   return { service, readyMs }
 }
@@ -113,6 +116,7 @@ beforeAll(async () => {
   baseEnv = commonEnv(receiver, mongo.value.uri, rabbit.value.url)
   const port = await freePort()
   const gateway = startService("gateway", "src/gateway/main.ts", { ...baseEnv, PORT: String(port) })
+  started.push(gateway)
   const gatewayUrl = `http://127.0.0.1:${port}`
   const [gatewayReadyMs, worker] = await Promise.all([
     waitReady(gateway, `${gatewayUrl}/api/health/ready`, READY_MS),
@@ -138,13 +142,12 @@ beforeAll(async () => {
 
 afterEach((context) => {
   if (context.task.result?.state !== "fail") return
-  const logs = [world?.gateway, ...workers].flatMap((s) => (s === undefined ? [] : [s.log(60)]))
-  console.error(logs.join("\n"))
+  console.error(started.map((s) => s.log(60)).join("\n"))
 })
 
 afterAll(async () => {
   world?.events.close()
-  await Promise.all([...(world === undefined ? [] : [world.gateway]), ...workers].map(kill))
+  await Promise.all(started.map(kill))
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined)
 })
 
