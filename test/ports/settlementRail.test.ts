@@ -57,6 +57,32 @@ describe("SettlementRail memory", () => {
     }).pipe(Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 0.5 })))
   )
 
+  it.effect("a decline is final: asking again for the same payout never pays it", () =>
+    Effect.gen(function* () {
+      const rail = yield* SettlementRail
+      const paidBefore = yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)
+      const transactionId = yield* makeTransactionId
+      const ask = (attempt: number) =>
+        rail
+          .pay({
+            transactionId,
+            userId: UserId.make("rail-user"),
+            amount: Minor.make(1),
+            currency: "USD",
+            metadata: {},
+            attempt
+          })
+          .pipe(Effect.either)
+      const answers = yield* Effect.fork(Effect.all([1, 2, 3, 4, 5, 6, 7, 8].map(ask), { concurrency: "unbounded" }))
+      yield* TestClock.adjust(10)
+      const results = yield* Fiber.join(answers)
+      const first = results[0]
+      expect(results.every((r) => r._tag === first?._tag)).toBe(true)
+      const paid = (yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)) - paidBefore
+      expect(paid).toBe(first?._tag === "Right" ? 1 : 0)
+    }).pipe(Effect.repeatN(20), Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 0.5 })))
+  )
+
   it.effect("layerMemory reads the delay and failure rate from the environment", () =>
     Effect.gen(function* () {
       const results = yield* payMany(5)

@@ -1,4 +1,4 @@
-import { Config, type ConfigError, Context, Effect, HashMap, Layer, Option, Random, Ref } from "effect"
+import { Config, type ConfigError, Context, Effect, Either, HashMap, Layer, Option, Random, Ref } from "effect"
 import type { TransactionId } from "../../domain/index.js"
 import { Settings } from "../../settings.js"
 import { RailFailure, type RailReceipt, type RailRequest, SettlementRail } from "../SettlementRail.js"
@@ -21,37 +21,46 @@ export class MemoryRail extends Context.Tag("swiftpay/MemoryRail")<
 /**
  * Sleeps the processing delay, then fails as `metadata.simulate` asks (`fail`,
  * `transient_fail` on attempt 1) or at random with `failureRate`, else pays.
- * Paying is one atomic insert keyed by transactionId, so a repeated or
- * concurrent call returns the first receipt and never pays twice.
+ * A final answer (paid, or declined for good) is one atomic insert keyed by
+ * transactionId: a repeated or concurrent call gets that first answer, so a
+ * payout is never paid twice nor paid after it was declined.
  */
 export const make = (options: SimulatedRailOptions) =>
   Effect.gen(function* () {
-    const paid = yield* Ref.make(HashMap.empty<TransactionId, RailReceipt>())
+    const decided = yield* Ref.make(HashMap.empty<TransactionId, Either.Either<RailReceipt, RailFailure>>())
 
-    const pay = Effect.fn("SettlementRail.pay")(function* (request: RailRequest) {
-      const earlier = HashMap.get(yield* Ref.get(paid), request.transactionId)
-      if (Option.isSome(earlier)) return earlier.value
-      yield* Effect.sleep(options.processingDelayMs)
-      const simulate = request.metadata.simulate
-      if (simulate === "fail") {
-        return yield* new RailFailure({ transient: false, reason: "Simulated permanent failure" })
-      }
-      if (simulate === "transient_fail" && request.attempt === 1) {
-        return yield* new RailFailure({ transient: true, reason: "Simulated transient failure" })
-      }
-      if ((yield* Random.next) < options.failureRate) {
-        return yield* new RailFailure({ transient: false, reason: "Payout rail declined the transfer" })
-      }
-      const receipt: RailReceipt = { reference: `RAIL_${request.transactionId}_${request.attempt}` }
-      return yield* Ref.modify(paid, (map) =>
-        Option.match(HashMap.get(map, request.transactionId), {
+    const decide = (id: TransactionId, answer: Either.Either<RailReceipt, RailFailure>) =>
+      Ref.modify(decided, (map) =>
+        Option.match(HashMap.get(map, id), {
           onSome: (first) => [first, map],
-          onNone: () => [receipt, HashMap.set(map, request.transactionId, receipt)]
+          onNone: () => [answer, HashMap.set(map, id, answer)]
         })
       )
+
+    const answer = (request: RailRequest): Effect.Effect<Either.Either<RailReceipt, RailFailure>> =>
+      Effect.gen(function* () {
+        const simulate = request.metadata.simulate
+        if (simulate === "fail")
+          return Either.left(new RailFailure({ transient: false, reason: "Simulated permanent failure" }))
+        if ((yield* Random.next) < options.failureRate) {
+          return Either.left(new RailFailure({ transient: false, reason: "Payout rail declined the transfer" }))
+        }
+        return Either.right({ reference: `RAIL_${request.transactionId}_${request.attempt}` })
+      })
+
+    const pay = Effect.fn("SettlementRail.pay")(function* (request: RailRequest) {
+      const earlier = HashMap.get(yield* Ref.get(decided), request.transactionId)
+      if (Option.isSome(earlier)) return yield* earlier.value
+      yield* Effect.sleep(options.processingDelayMs)
+      if (request.metadata.simulate === "transient_fail" && request.attempt === 1) {
+        return yield* new RailFailure({ transient: true, reason: "Simulated transient failure" })
+      }
+      return yield* Effect.flatten(Effect.flatMap(answer(request), (a) => decide(request.transactionId, a)))
     })
 
-    const receipts = Ref.get(paid).pipe(Effect.map((map) => new Map(map)))
+    const receipts = Ref.get(decided).pipe(
+      Effect.map((map) => new Map(HashMap.toEntries(HashMap.filterMap(map, (a) => Either.getRight(a)))))
+    )
     return {
       rail: SettlementRail.of({ pay }),
       memory: MemoryRail.of({ paidCount: Effect.map(receipts, (m) => m.size), receipts })
