@@ -72,7 +72,7 @@ if [[ -z "${MONGODB_URI:-}" ]]; then
     setInterval(() => {}, 1 << 30)
   " >"$work/congo.log" 2>&1 &
   pids+=($!)
-  export MONGODB_URI="mongodb://127.0.0.1:$mongo_port/swiftpay_check_build"
+  export MONGODB_URI="mongodb://127.0.0.1:$mongo_port/swiftpay_check_build?serverMonitoringMode=poll"
   for _ in $(seq 1 40); do
     node -e "require('net').connect($mongo_port,'127.0.0.1').on('connect',()=>process.exit(0)).on('error',()=>process.exit(1))" && break
     sleep 0.25

@@ -37,7 +37,7 @@ const make = Effect.gen(function* () {
 
     const paid = yield* rail
       .pay({ ...t, attempt: t.attempts })
-      .pipe(Effect.either, Effect.withSpan("SettlementRail.pay", { attributes: { attempt: t.attempts } }))
+      .pipe(Effect.either, Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } }))
     if (paid._tag === "Right") {
       return yield* finished(yield* store.settle(t.transactionId))
     }
