@@ -1,5 +1,5 @@
 import * as amqp from "amqplib"
-import { Deferred, Effect, Exit, Option, Redacted, Ref, Schedule, type Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, Option, Redacted, Ref, Schedule, type Scope } from "effect"
 import { ServiceUnavailable } from "../../domain/errors.js"
 
 export interface AmqpConnectOptions {
@@ -31,7 +31,9 @@ const backoff = Schedule.exponential("100 millis").pipe(
 export const defaultConnectRetry: Schedule.Schedule<unknown, unknown> = backoff.pipe(Schedule.upTo("30 seconds"))
 export const defaultReconnect: Schedule.Schedule<unknown, unknown> = backoff
 
-export const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
+/** The broker's own words: Effect.tryPromise wraps them in an UnknownException. */
+export const describe = (cause: unknown): string =>
+  Cause.isUnknownException(cause) ? describe(cause.error) : cause instanceof Error ? cause.message : String(cause)
 
 export const unavailable = (cause: unknown) =>
   Effect.logDebug(`rabbitmq operation failed: ${describe(cause)}`).pipe(
