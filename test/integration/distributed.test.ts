@@ -307,6 +307,11 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     )
     expect(new Set(trace.map((s) => s.service))).toEqual(new Set(["swiftpay-gateway", "swiftpay-worker"]))
     expect(new Set(trace.map((s) => s.traceId)).size).toBe(1)
+    // readiness was polled on both services all along: none of it may be traced
+    const probes = w.receiver
+      .spans()
+      .filter((s) => /\/api\/health|\/metrics/.test(`${s.name} ${JSON.stringify(s.attributes)}`))
+    expect(probes.map((s) => `${s.service}: ${s.name}`)).toEqual([])
 
     const one = (service: string, name: string) => {
       const found = trace.filter((s) => s.service === service && s.name === name)
