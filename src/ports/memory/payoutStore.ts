@@ -7,7 +7,6 @@ import {
   type Currency,
   emptyAccount,
   IdempotencyKeyInUse,
-  IdempotencyKeyReused,
   InsufficientBalance,
   initiate,
   isOpen,
@@ -26,24 +25,10 @@ import {
   UserNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import {
-  type HistoryCursor,
-  IDEMPOTENCY_RETENTION_MS,
-  type IdempotencyTicket,
-  type IdempotentResult,
-  type PayoutStoreShape
-} from "../PayoutStore.js"
-
-type IdempotencyRecord = {
-  readonly fingerprint: string
-  readonly expiresAt: number
-  readonly state:
-    | { readonly _tag: "pending"; readonly token: string; readonly leaseUntil: number }
-    | { readonly _tag: "completed"; readonly result: IdempotentResult }
-}
+import type { HistoryCursor, PayoutStoreShape } from "../PayoutStore.js"
+import { makeIdempotencyRecords } from "./idempotency.js"
 
 const accountKey = (userId: string, currency: string) => `${userId}\u0000${currency}`
-const idemKey = (scope: string, key: string) => `${scope}\u0000${key}`
 
 export const newestFirst = (a: HistoryCursor, b: HistoryCursor): number =>
   b.createdAt - a.createdAt || (a.transactionId < b.transactionId ? 1 : a.transactionId > b.transactionId ? -1 : 0)
@@ -73,7 +58,7 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
   const transactions = new Map<string, Transaction>()
   const ledger: Array<Posting> = []
   const auditLog: Array<AuditEntry> = []
-  const idempotency = new Map<string, IdempotencyRecord>()
+  const idempotency = makeIdempotencyRecords()
 
   const atomically = <X extends Effect.Effect<unknown, unknown>>(
     f: (now: number) => X
@@ -107,20 +92,6 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
     at: number
   ) => auditLog.push({ userId, transactionId, action, at, details })
 
-  const holdsTicket = (ticket: IdempotencyTicket | null) => {
-    if (ticket === null) return true
-    const rec = idempotency.get(idemKey(ticket.scope, ticket.key))
-    return rec?.state._tag === "pending" && rec.state.token === ticket.token
-  }
-
-  const completeTicket = (ticket: IdempotencyTicket | null, result: IdempotentResult, now: number) => {
-    if (ticket === null) return
-    const k = idemKey(ticket.scope, ticket.key)
-    const rec = idempotency.get(k)
-    if (rec)
-      idempotency.set(k, { ...rec, expiresAt: now + IDEMPOTENCY_RETENTION_MS, state: { _tag: "completed", result } })
-  }
-
   const findTransaction = (transactionId: Transaction["transactionId"]) => {
     const t = transactions.get(transactionId)
     return t ? Effect.succeed(t) : Effect.fail(new TransactionNotFound({ transactionId }))
@@ -150,31 +121,9 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
 
     getUser: (userId) => Effect.sync(() => Option.fromNullable(users.get(userId))),
 
-    beginIdempotent: (claim, leaseMs) =>
-      atomically((now) => {
-        const k = idemKey(claim.scope, claim.key)
-        const found = idempotency.get(k)
-        const rec = found && found.expiresAt > now ? found : undefined
-        if (rec && rec.fingerprint !== claim.fingerprint)
-          return Effect.fail(new IdempotencyKeyReused({ key: claim.key }))
-        if (rec?.state._tag === "completed")
-          return Effect.succeed({ _tag: "Replay", result: rec.state.result } as const)
-        if (rec?.state._tag === "pending" && rec.state.leaseUntil > now) {
-          return Effect.fail(new IdempotencyKeyInUse({ key: claim.key }))
-        }
-        const token = randomUUID()
-        idempotency.set(k, {
-          fingerprint: claim.fingerprint,
-          expiresAt: now + IDEMPOTENCY_RETENTION_MS,
-          state: { _tag: "pending", token, leaseUntil: now + leaseMs }
-        })
-        return Effect.succeed({ _tag: "Started", ticket: { scope: claim.scope, key: claim.key, token } } as const)
-      }),
+    beginIdempotent: (claim, leaseMs) => atomically((now) => idempotency.begin(claim, leaseMs, now)),
 
-    abandonIdempotent: (ticket) =>
-      Effect.sync(() => {
-        if (holdsTicket(ticket)) idempotency.delete(idemKey(ticket.scope, ticket.key))
-      }),
+    abandonIdempotent: (ticket) => Effect.sync(() => idempotency.abandon(ticket)),
 
     reserve: (payout, ticket) =>
       atomically((now) => {
@@ -184,7 +133,7 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
         if (!user) return Effect.fail(new UserNotFound({ userId: payout.userId }))
         if (user.status !== "active")
           return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
-        if (!holdsTicket(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
         const { available } = account(payout.userId, payout.currency)
         if (available < payout.amount) {
           return Effect.fail(new InsufficientBalance({ available, requested: payout.amount }))
@@ -199,7 +148,7 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
           amount: t.amount,
           currency: t.currency
         } as const
-        completeTicket(ticket, result, now)
+        idempotency.complete(ticket, result, now)
         return Effect.succeed<Transaction>(t)
       }),
 
@@ -209,10 +158,10 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
         if (!user) return Effect.fail(new UserNotFound({ userId: input.userId }))
         if (user.status === "closed")
           return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
-        if (!holdsTicket(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
         const after = moveMoney(input.userId, input.currency, "FUND", input.amount, null, randomUUID(), now)
         audit(input.userId, null, "ACCOUNT_CREDITED", { amount: input.amount, currency: input.currency }, now)
-        completeTicket(
+        idempotency.complete(
           ticket,
           { _tag: "Credit", userId: input.userId, currency: input.currency, available: after.available },
           now
