@@ -58,7 +58,11 @@ export const payoutStoreContract = (
 
   describe(`PayoutStore contract: ${name}`, () => {
     it.layer(layer)((it) => {
-      it.effect("users: create, duplicate, status", () =>
+      /** The test clock starts at wall time, so dates a real server keeps (TTL indexes) are not in 1970. */
+      const test = <A, E>(title: string, body: () => Effect.Effect<A, E, PayoutStore>) =>
+        it.effect(title, () => Effect.zipRight(TestClock.setTime(Date.now()), Effect.suspend(body)))
+
+      test("users: create, duplicate, status", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = freshUser()
@@ -77,10 +81,9 @@ export const payoutStoreContract = (
           expect((yield* store.setUserStatus(userId, "suspended")).status).toBe("suspended")
           expect(Option.map(yield* store.getUser(userId), (u) => u.status)).toEqual(Option.some("suspended"))
           expect((yield* Effect.flip(store.setUserStatus(freshUser(), "active")))._tag).toBe("UserNotFound")
-        })
-      )
+        }))
 
-      it.effect("credit funds an account; closed users cannot be credited", () =>
+      test("credit funds an account; closed users cannot be credited", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(10_000)
@@ -91,10 +94,9 @@ export const payoutStoreContract = (
           const err = yield* Effect.flip(store.credit({ userId, amount: minor(1), currency: "USD" }, null))
           expect(err._tag).toBe("UserNotActive")
           yield* expectClean
-        })
-      )
+        }))
 
-      it.effect("reserve holds the money, checks user, status and funds", () =>
+      test("reserve holds the money, checks user, status and funds", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
@@ -112,10 +114,9 @@ export const payoutStoreContract = (
           expect((yield* Effect.flip(store.reserve(payout(userId, 1), null)))._tag).toBe("UserNotActive")
           expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400 })
           yield* expectClean
-        })
-      )
+        }))
 
-      it.effect("settle: processing → completed once; repeats are no-ops", () =>
+      test("settle: processing → completed once; repeats are no-ops", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
@@ -138,10 +139,9 @@ export const payoutStoreContract = (
           const actions = (yield* store.audit(t.transactionId)).map((e) => e.action)
           expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
           yield* expectClean
-        })
-      )
+        }))
 
-      it.effect("release: processing → failed gives the money back once", () =>
+      test("release: processing → failed gives the money back once", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
@@ -156,10 +156,9 @@ export const payoutStoreContract = (
           expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0, paidOut: 0 })
           expect((yield* Effect.flip(store.settle(freshTxn())))._tag).toBe("TransactionNotFound")
           yield* expectClean
-        })
-      )
+        }))
 
-      it.effect("idempotency: start, replay, reuse, in flight, abandon, lapse", () =>
+      test("idempotency: start, replay, reuse, in flight, abandon, lapse", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
@@ -198,10 +197,9 @@ export const payoutStoreContract = (
           expect((yield* store.beginIdempotent({ ...claim, scope: "payout:someone_else" }, 60_000))._tag).toBe(
             "Started"
           )
-        })
-      )
+        }))
 
-      it.effect("credit with an idempotency ticket remembers its answer", () =>
+      test("credit with an idempotency ticket remembers its answer", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(0)
@@ -214,10 +212,9 @@ export const payoutStoreContract = (
             _tag: "Replay",
             result: { _tag: "Credit", userId, currency: "USD", available: 500 }
           })
-        })
-      )
+        }))
 
-      it.effect("history: newest first, status filter, cursor pages", () =>
+      test("history: newest first, status filter, cursor pages", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(10_000)
@@ -238,10 +235,9 @@ export const payoutStoreContract = (
           const completed = yield* store.history(userId, { limit: 50, status: "completed" })
           expect(completed.transactions.map((t) => t.transactionId)).toEqual([ids[0]])
           expect((yield* store.history(freshUser(), { limit: 10 })).transactions).toEqual([])
-        })
-      )
+        }))
 
-      it.effect("stuck: open payouts idle past the threshold, oldest first", () =>
+      test("stuck: open payouts idle past the threshold, oldest first", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
@@ -257,10 +253,9 @@ export const payoutStoreContract = (
           expect(stuck.map((t) => t.transactionId)).toEqual([a.transactionId, b.transactionId])
           const older = (yield* store.stuck(8_000, 1_000)).filter((t) => t.userId === userId)
           expect(older.map((t) => t.transactionId)).toEqual([a.transactionId])
-        })
-      )
+        }))
 
-      it.effect("concurrent reserves never overdraw; racing settle/release move money once", () =>
+      test("concurrent reserves never overdraw; racing settle/release move money once", () =>
         Effect.gen(function* () {
           if (skipped("concurrency")) return
           const store = yield* PayoutStore
@@ -296,10 +291,9 @@ export const payoutStoreContract = (
           const b = yield* balances(userId)
           expect((b?.available ?? 0) + (b?.held ?? 0) + (b?.paidOut ?? 0)).toBe(1_000)
           yield* expectClean
-        })
-      )
+        }))
 
-      it.effect("duplicate user ids are rejected even when racing", () =>
+      test("duplicate user ids are rejected even when racing", () =>
         Effect.gen(function* () {
           if (skipped("uniqueness")) return
           const store = yield* PayoutStore
@@ -311,8 +305,7 @@ export const payoutStoreContract = (
             { concurrency: "unbounded" }
           )
           expect(racing.filter(Exit.isSuccess)).toHaveLength(1)
-        })
-      )
+        }))
     })
   })
 }
