@@ -1,11 +1,14 @@
-import { Config, Context, Effect, Layer, Schedule } from "effect"
-import type { ServiceUnavailable } from "../domain/index.js"
+import { Clock, Config, Context, Effect, HashMap, Layer, Option, Ref, Schedule } from "effect"
+import type { ServiceUnavailable, TransactionId } from "../domain/index.js"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
 
 export interface RecoveryShape {
-  /** Re-queues every payout idle in initiated/processing past the threshold; returns how many. */
+  /**
+   * Re-queues every payout idle in initiated/processing past the threshold, at most
+   * once per threshold for the same attempt; returns how many it re-queued.
+   */
   readonly runOnce: Effect.Effect<number, ServiceUnavailable>
 }
 
@@ -13,16 +16,32 @@ const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const queue = yield* PayoutQueue
   const idleMs = yield* Settings.recoveryIdleMs
+  // What this process last re-queued, by payout and attempt: a slow queue must not be fed
+  // the same payout on every pass, or recovery would grow the very backlog it waits on.
+  const requeued = yield* Ref.make(HashMap.empty<TransactionId, { readonly attempts: number; readonly at: number }>())
 
   const runOnce = Effect.gen(function* () {
+    const now = yield* Clock.currentTimeMillis
     const stuck = yield* store.stuck(idleMs, 500)
+    const before = yield* Ref.get(requeued)
+    const due = stuck.filter((t) =>
+      Option.match(HashMap.get(before, t.transactionId), {
+        onNone: () => true,
+        onSome: (last) => last.attempts !== t.attempts || now - last.at >= idleMs
+      })
+    )
     yield* Effect.forEach(
-      stuck,
+      due,
       (t) => queue.publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts }),
       { concurrency: 16, discard: true }
     )
-    if (stuck.length > 0) yield* Effect.logInfo("recovery re-queued stuck payouts", { count: stuck.length })
-    return stuck.length
+    const stillStuck = HashMap.filter(before, (_, id) => stuck.some((t) => t.transactionId === id))
+    yield* Ref.set(
+      requeued,
+      due.reduce((m, t) => HashMap.set(m, t.transactionId, { attempts: t.attempts, at: now }), stillStuck)
+    )
+    if (due.length > 0) yield* Effect.logInfo("recovery re-queued stuck payouts", { count: due.length })
+    return due.length
   }).pipe(Effect.withSpan("Recovery.runOnce"))
 
   return { runOnce } satisfies RecoveryShape

@@ -53,3 +53,37 @@ describe("Recovery.loop", () => {
     }).pipe(Effect.provide(layer))
   )
 })
+
+describe("Recovery.runOnce", () => {
+  const plain = Recovery.layer.pipe(Layer.provideMerge(infra()), Layer.provide(settings({ RECOVERY_IDLE_MS: "60000" })))
+
+  it.effect("re-queues a stuck payout once per idle period, not on every pass", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const store = yield* PayoutStore
+      const recovery = yield* Recovery
+      const queue = yield* PayoutQueue
+      yield* store.reserve(
+        {
+          transactionId: TransactionId.make("TXN_RECOVERY_00000000000000BB"),
+          userId,
+          amount: minor(100),
+          currency: "USD",
+          description: null,
+          metadata: {}
+        },
+        null
+      )
+      expect(yield* recovery.runOnce).toBe(0)
+      yield* TestClock.adjust(60_000)
+      expect(yield* recovery.runOnce).toBe(1)
+      yield* TestClock.adjust(15_000)
+      expect(yield* recovery.runOnce).toBe(0)
+      expect(yield* recovery.runOnce).toBe(0)
+      expect((yield* queue.stats).ready).toBe(1)
+      yield* TestClock.adjust(45_000)
+      expect(yield* recovery.runOnce).toBe(1)
+      expect((yield* queue.stats).ready).toBe(2)
+    }).pipe(Effect.provide(plain))
+  )
+})
