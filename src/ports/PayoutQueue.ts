@@ -12,6 +12,16 @@ export const PayoutMessage = Schema.Struct({
 })
 export type PayoutMessage = typeof PayoutMessage.Type
 
+/** What the broker says of one delivery. */
+export interface Delivery {
+  /**
+   * An earlier delivery of this very message ended without an ack (its consumer
+   * died, was stopped, or its handler failed): whatever that attempt claimed, nobody
+   * is working on it any more.
+   */
+  readonly redelivered: boolean
+}
+
 export interface QueueStats {
   readonly ready: number
   readonly inFlight: number
@@ -32,7 +42,7 @@ export interface PayoutQueueShape {
   readonly publishDelayed: (message: PayoutMessage, delayMs: number) => Effect.Effect<void, ServiceUnavailable>
   /** Runs `handler` on each delivery, up to `concurrency` at once, until interrupted. */
   readonly consume: <E, R>(
-    handler: (message: PayoutMessage) => Effect.Effect<void, E, R>,
+    handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
     options: { readonly concurrency: number }
   ) => Effect.Effect<never, ServiceUnavailable, R | Scope.Scope>
   readonly stats: Effect.Effect<QueueStats, ServiceUnavailable>

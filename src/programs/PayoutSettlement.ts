@@ -1,7 +1,7 @@
 import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
 import { isTerminal, type ServiceUnavailable, type Transaction, type TransactionNotFound } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
-import { type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
+import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
@@ -11,7 +11,10 @@ import { delayAfter } from "./retryPolicy.js"
 
 export interface PayoutSettlementShape {
   /** Settles one queued payout. Safe to run again for the same message: every step is conditional. */
-  readonly handle: (message: PayoutMessage) => Effect.Effect<void, TransactionNotFound | ServiceUnavailable>
+  readonly handle: (
+    message: PayoutMessage,
+    delivery?: Delivery
+  ) => Effect.Effect<void, TransactionNotFound | ServiceUnavailable>
 }
 
 const make = Effect.gen(function* () {
@@ -24,9 +27,25 @@ const make = Effect.gen(function* () {
   const finished = (t: Transaction) =>
     Effect.zipRight(Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)), announce(store, bus, t))
 
-  const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage) {
+  /**
+   * Claims the next attempt. A redelivered message whose own claim went through
+   * (attempts moved by exactly one) was abandoned by a consumer that died or was
+   * stopped: it takes the payout over at once instead of waiting for Recovery.
+   */
+  const claimAttempt = (message: PayoutMessage, delivery: Delivery) =>
+    Effect.flatMap(store.startProcessing(message.transactionId, message.expectedAttempts), (claim) => {
+      const t = claim.transaction
+      return claim._tag === "Stale" &&
+        delivery.redelivered &&
+        t._tag === "processing" &&
+        t.attempts === message.expectedAttempts + 1
+        ? store.startProcessing(message.transactionId, t.attempts)
+        : Effect.succeed(claim)
+    })
+
+  const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage, delivery: Delivery) {
     yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
-    const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts)
+    const claim = yield* claimAttempt(message, delivery)
     if (claim._tag === "Stale") {
       // A repeat after a crash between the final move and the ack: say again how it ended.
       if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
@@ -58,10 +77,10 @@ const make = Effect.gen(function* () {
     yield* finished(yield* store.release(t.transactionId, reason))
   })
 
-  const handle = (message: PayoutMessage) =>
+  const handle = (message: PayoutMessage, delivery: Delivery = { redelivered: false }) =>
     Effect.acquireUseRelease(
       Metric.increment(settlementsInFlight),
-      () => Metric.trackDuration(settleOnce(message), settlementLatency),
+      () => Metric.trackDuration(settleOnce(message, delivery), settlementLatency),
       () => Metric.incrementBy(settlementsInFlight, -1)
     )
 

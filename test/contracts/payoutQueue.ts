@@ -1,5 +1,5 @@
 import { describe, expect } from "@effect/vitest"
-import { Deferred, Effect, Fiber, type Layer, Queue, Ref } from "effect"
+import { Chunk, Deferred, Effect, Fiber, type Layer, Queue, Ref } from "effect"
 import { makeTransactionId, UserId } from "../../src/domain/index.js"
 import { type PayoutMessage, PayoutQueue, type QueueStats } from "../../src/ports/PayoutQueue.js"
 import { eventually, scopedTest, type TimeControl, within } from "./time.js"
@@ -45,11 +45,13 @@ export const payoutQueueContract = <E, R>(
     Effect.gen(function* () {
       const queue = yield* PayoutQueue
       const got = yield* Queue.unbounded<PayoutMessage>()
+      const redelivered = yield* Queue.unbounded<boolean>()
       const count = yield* Ref.make(0)
       const fiber = yield* Effect.forkScoped(
         queue.consume(
-          (m) =>
+          (m, delivery) =>
             Ref.updateAndGet(count, (n) => n + 1).pipe(
+              Effect.tap(() => Queue.offer(redelivered, delivery.redelivered)),
               Effect.tap(() => Queue.offer(got, m)),
               Effect.flatMap((n) => behave(m, n))
             ),
@@ -57,7 +59,7 @@ export const payoutQueueContract = <E, R>(
         )
       )
       const next = Queue.take(got).pipe(within("5 seconds", "a delivery"))
-      return { got, next, fiber }
+      return { got, next, fiber, redelivered: Queue.takeAll(redelivered).pipe(Effect.map(Chunk.toReadonlyArray)) }
     })
 
   describe(`PayoutQueue contract: ${name}`, () => {
@@ -87,9 +89,11 @@ export const payoutQueueContract = <E, R>(
         const queue = yield* PayoutQueue
         const m = yield* message
         yield* queue.publish(m)
-        const { got, next } = yield* consumer((_, n) =>
-          n === 1 ? Effect.fail("boom") : n === 2 ? Effect.die("bang") : Effect.void
-        )
+        const {
+          got,
+          next,
+          redelivered: flags
+        } = yield* consumer((_, n) => (n === 1 ? Effect.fail("boom") : n === 2 ? Effect.die("bang") : Effect.void))
         expect(yield* next).toEqual(m)
         yield* settled({ ...idle, delayed: 1 })
         yield* time.advance(redeliveryDelayMs / 2)
@@ -99,6 +103,7 @@ export const payoutQueueContract = <E, R>(
         yield* time.advance(redeliveryDelayMs * 1.5)
         expect(yield* next).toEqual(m)
         yield* settled(idle)
+        expect(yield* flags).toEqual([false, true, true])
       }).pipe(Effect.provide(layer)))
 
     test(`a message that fails ${maxDeliveries} deliveries goes to the dead letters`, () =>
@@ -130,6 +135,8 @@ export const payoutQueueContract = <E, R>(
         const again = [yield* second.next, yield* second.next]
         expect(new Set(again.map((m) => m.transactionId))).toEqual(new Set(sent.map((m) => m.transactionId)))
         yield* settled(idle)
+        expect(yield* first.redelivered).toEqual([false, false])
+        expect(yield* second.redelivered).toEqual([true, true])
       }).pipe(Effect.provide(layer)))
 
     test("a delayed message arrives only after its delay", () =>

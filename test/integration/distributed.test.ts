@@ -225,9 +225,10 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     expect(cents(held.held)).toBe(cents(start.held + amount))
     expect(w.events.of(id).map((f) => f.event)).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING"])
 
-    // a new worker with a quick rail: the redelivery or Recovery re-drives the payout
-    const restarted = await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200" })
-    await w.events.waitFor(id, "PAYOUT_COMPLETED", 30_000)
+    // a new worker with a quick rail and Recovery out of the way (10 min idle): the broker's
+    // redelivery of the unacked message alone re-drives the payout, at once
+    const restarted = await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200", RECOVERY_IDLE_MS: "600000" })
+    await w.events.waitFor(id, "PAYOUT_COMPLETED", 15_000)
     const finished = await eventually(
       "payout completed",
       async () => {

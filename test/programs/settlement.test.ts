@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Option, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
 import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
 import { MemoryRail } from "../../src/ports/memory/rail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
@@ -140,5 +140,53 @@ describe("PayoutSettlement rail failures", () => {
       expect(t._tag === "failed" && t.failureReason).toMatch(/retries exhausted/)
       expect(yield* usd(userId)).toMatchObject({ available: 10_000, held: 0 })
     }).pipe(Effect.provide(layer({ MAX_RETRY_ATTEMPTS: "1" })))
+  )
+})
+
+describe("PayoutSettlement takeover", () => {
+  const RAIL_MS = 1_000
+  const slowRail = programs.pipe(
+    Layer.provideMerge(infra({ processingDelayMs: RAIL_MS, failureRate: 0 })),
+    Layer.provide(settings({ RECOVERY_IDLE_MS: String(IDLE_MS) }))
+  )
+
+  const statusOf = (id: TransactionId) =>
+    Effect.flatMap(PayoutStore, (s) => s.getTransaction(id)).pipe(Effect.map(Option.map((t) => t._tag)))
+
+  const until = (id: TransactionId, status: string) =>
+    Effect.gen(function* () {
+      for (let i = 0; i < 1_000; i++) {
+        if (Option.contains(yield* statusOf(id), status)) return
+        yield* Effect.yieldNow()
+      }
+      return yield* Effect.dieMessage(`${id} never became ${status}`)
+    })
+
+  it.scoped("a consumer stopped mid-settlement: the next one takes the payout over at once, without Recovery", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const intake = yield* PayoutIntake
+      const queue = yield* PayoutQueue
+      const settlement = yield* PayoutSettlement
+      const accepted = yield* intake.submit({
+        actor: { userId, role: "user" },
+        body: { userId, amount: 10 },
+        idempotencyKey: null
+      })
+      const id = accepted.transactionId
+      const first = yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
+      yield* until(id, "processing")
+      yield* Fiber.interrupt(first)
+      expect(Option.getOrNull(yield* statusOf(id))).toBe("processing")
+
+      yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
+      yield* TestClock.adjust(RAIL_MS)
+      yield* until(id, "completed")
+      const store = yield* PayoutStore
+      const actions = (yield* store.audit(id)).map((e) => e.action)
+      expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
+      expect(yield* usd(userId)).toMatchObject({ available: 9_000, held: 0, paidOut: 1_000 })
+      expect(yield* store.reconcile).toMatchObject({ ok: true })
+    }).pipe(Effect.provide(slowRail))
   )
 })

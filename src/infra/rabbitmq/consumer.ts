@@ -1,7 +1,7 @@
 import type { Channel, ConsumeMessage } from "amqplib"
 import { Cause, Deferred, Duration, Effect, Either, Exit, FiberSet, Option, ParseResult, Ref, Schema } from "effect"
 import type { ServiceUnavailable } from "../../domain/errors.js"
-import { PayoutMessage } from "../../ports/PayoutQueue.js"
+import { type Delivery, PayoutMessage } from "../../ports/PayoutQueue.js"
 import { type AmqpConnection, describe, type Live } from "./connection.js"
 import { parseTraceparent } from "./traceContext.js"
 
@@ -54,7 +54,7 @@ const noHeaders: typeof Headers.Type = {}
 const handleDelivery = <E, R>(
   channel: Channel,
   delivery: ConsumeMessage,
-  handler: (message: PayoutMessage) => Effect.Effect<void, E, R>,
+  handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   config: ConsumerConfig
 ): Effect.Effect<void, never, R> => {
   const body = decodeBody(delivery.content.toString("utf8"))
@@ -67,7 +67,7 @@ const handleDelivery = <E, R>(
   const deliveries = (headers["x-delivery-count"] ?? 0) + 1
   const parent = parseTraceparent(headers.traceparent)
   return Effect.addFinalizer(settle(channel, delivery, deliveries, config)).pipe(
-    Effect.zipRight(handler(body.right)),
+    Effect.zipRight(handler(body.right, { redelivered: delivery.fields.redelivered || deliveries > 1 })),
     Effect.scoped,
     Effect.withSpan("RabbitPayoutQueue.handle", {
       kind: "consumer",
@@ -82,7 +82,7 @@ const handleDelivery = <E, R>(
 /** Consumes on one channel of one connection until that channel or connection is lost, or the scope closes. */
 const session = <E, R>(
   live: Live<unknown>,
-  handler: (message: PayoutMessage) => Effect.Effect<void, E, R>,
+  handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   concurrency: number,
   config: ConsumerConfig
 ) =>
@@ -130,7 +130,7 @@ const session = <E, R>(
 /** Consumes until interrupted, opening a new channel on each new connection. */
 export const consume = <A, E, R>(
   connection: AmqpConnection<A>,
-  handler: (message: PayoutMessage) => Effect.Effect<void, E, R>,
+  handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   concurrency: number,
   config: ConsumerConfig
 ): Effect.Effect<never, ServiceUnavailable, R> =>

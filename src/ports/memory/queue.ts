@@ -1,7 +1,7 @@
 import type { Tracer } from "effect"
 import { Cause, type ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Ref, Schema } from "effect"
 import { Settings } from "../../settings.js"
-import { PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../PayoutQueue.js"
+import { type Delivery, PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../PayoutQueue.js"
 
 export interface MemoryQueueOptions {
   /** How long a delivery whose handler failed waits before it comes back. */
@@ -30,6 +30,8 @@ interface Envelope {
   readonly raw: unknown
   /** Deliveries that ended in a handler failure or a defect. */
   readonly deliveries: number
+  /** A delivery of it was interrupted (its consumer stopped) before it was settled. */
+  readonly requeued: boolean
   readonly span: Option.Option<Tracer.AnySpan>
 }
 
@@ -74,7 +76,7 @@ export const make = (options: MemoryQueueOptions) =>
 
     const settle = (item: Envelope, exit: Exit.Exit<unknown, unknown>) => {
       if (Exit.isSuccess(exit)) return Effect.void
-      if (Cause.isInterruptedOnly(exit.cause)) return Queue.offer(ready, item)
+      if (Cause.isInterruptedOnly(exit.cause)) return Queue.offer(ready, { ...item, requeued: true })
       const failed = { ...item, deliveries: item.deliveries + 1 }
       return failed.deliveries >= options.maxDeliveries
         ? deadLetter({ raw: item.raw, reason: Cause.pretty(exit.cause), deliveries: failed.deliveries })
@@ -87,7 +89,7 @@ export const make = (options: MemoryQueueOptions) =>
 
     /** Runs uninterruptibly but for the handler, so every delivery is settled. */
     const deliver =
-      <E, R>(handler: (message: PayoutMessage) => Effect.Effect<void, E, R>) =>
+      <E, R>(handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>) =>
       (item: Envelope) =>
         decode(item.raw).pipe(
           Effect.matchEffect({
@@ -97,7 +99,7 @@ export const make = (options: MemoryQueueOptions) =>
                 deadLetter({ raw: item.raw, reason: `undecodable: ${error.message}`, deliveries: item.deliveries + 1 })
               ),
             onSuccess: (message) =>
-              Effect.interruptible(handler(message)).pipe(
+              Effect.interruptible(handler(message, { redelivered: item.requeued || item.deliveries > 0 })).pipe(
                 Effect.withSpan("PayoutQueue.deliver", {
                   kind: "consumer",
                   attributes: { transactionId: message.transactionId, redeliveries: item.deliveries },
@@ -130,10 +132,10 @@ export const make = (options: MemoryQueueOptions) =>
 
     const queue: PayoutQueueShape = {
       publish: Effect.fn("PayoutQueue.publish")(function* (message: PayoutMessage) {
-        yield* Queue.offer(ready, { ...(yield* envelope(message)), deliveries: 0 })
+        yield* Queue.offer(ready, { ...(yield* envelope(message)), deliveries: 0, requeued: false })
       }),
       publishDelayed: Effect.fn("PayoutQueue.publishDelayed")(function* (message: PayoutMessage, delayMs: number) {
-        yield* later({ ...(yield* envelope(message)), deliveries: 0 }, delayMs)
+        yield* later({ ...(yield* envelope(message)), deliveries: 0, requeued: false }, delayMs)
       }),
       consume,
       stats: Effect.all({
@@ -144,7 +146,8 @@ export const make = (options: MemoryQueueOptions) =>
       })
     }
     const memory = MemoryQueue.of({
-      injectRaw: (raw) => Queue.offer(ready, { raw, deliveries: 0, span: Option.none() }).pipe(Effect.asVoid),
+      injectRaw: (raw) =>
+        Queue.offer(ready, { raw, deliveries: 0, requeued: false, span: Option.none() }).pipe(Effect.asVoid),
       deadLetters: Ref.get(dead)
     })
     return { queue, memory }
