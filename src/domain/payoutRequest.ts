@@ -62,28 +62,40 @@ export const issuesOf = (error: ParseResult.ParseError) =>
     message: issue.message
   }))
 
-/** Exact validation of an untrusted body: a typed request or a ValidationError with one detail per field. */
+/**
+ * Decodes an untrusted body that carries an `amount`, then reads the amount
+ * exactly within the limits: the decoded body and its amount in minor units, or a
+ * ValidationError with one detail per field.
+ */
+export const parseWithAmount =
+  <A extends { readonly amount: number | string }, I>(schema: Schema.Schema<A, I>, what: string) =>
+  (body: unknown, limits: AmountLimits): Either.Either<{ readonly body: A; readonly amount: Minor }, ValidationError> =>
+    Either.flatMap(
+      Either.mapLeft(
+        Schema.decodeUnknownEither(schema, { errors: "all" })(body),
+        (e) => new ValidationError({ message: `Invalid ${what}`, details: issuesOf(e) })
+      ),
+      (decoded) =>
+        Either.map(
+          Either.mapLeft(
+            amountIssue(decoded.amount, limits),
+            (message) => new ValidationError({ message, details: [{ field: "amount", message }] })
+          ),
+          (amount) => ({ body: decoded, amount })
+        )
+    )
+
+const parsePayoutBody = parseWithAmount(PayoutBody, "payout request")
+
+/** Exact validation of an untrusted payout body. */
 export const parsePayoutRequest = (
   body: unknown,
   limits: AmountLimits
 ): Either.Either<PayoutRequest, ValidationError> =>
-  Either.flatMap(
-    Either.mapLeft(
-      Schema.decodeUnknownEither(PayoutBody, { errors: "all" })(body),
-      (e) => new ValidationError({ message: "Invalid payout request", details: issuesOf(e) })
-    ),
-    (b) =>
-      Either.map(
-        Either.mapLeft(
-          amountIssue(b.amount, limits),
-          (message) => new ValidationError({ message, details: [{ field: "amount", message }] })
-        ),
-        (amount): PayoutRequest => ({
-          userId: b.userId,
-          amount,
-          currency: b.currency ?? "USD",
-          description: b.description ?? null,
-          metadata: b.metadata ?? {}
-        })
-      )
-  )
+  Either.map(parsePayoutBody(body, limits), ({ body: b, amount }) => ({
+    userId: b.userId,
+    amount,
+    currency: b.currency ?? "USD",
+    description: b.description ?? null,
+    metadata: b.metadata ?? {}
+  }))

@@ -1,23 +1,23 @@
 import { Config, Context, Effect, Either, Layer, Schema } from "effect"
 import {
   AmountInput,
-  amountIssue,
   Currency,
   type IdempotencyKeyInUse,
   type IdempotencyKeyReused,
-  issuesOf,
   type Minor,
+  parseWithAmount,
   type ServiceUnavailable,
   type UserId,
   type UserNotActive,
   type UserNotFound,
-  ValidationError
+  type ValidationError
 } from "../domain/index.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 
 export const CreditBody = Schema.Struct({ amount: AmountInput, currency: Currency })
+const parseCredit = parseWithAmount(CreditBody, "credit request")
 
 export interface Credited {
   readonly userId: UserId
@@ -44,20 +44,7 @@ const make = Effect.gen(function* () {
   const leaseMs = yield* Settings.idempotencyLeaseMs
 
   const parse = (body: unknown) =>
-    Either.flatMap(
-      Either.mapLeft(
-        Schema.decodeUnknownEither(CreditBody, { errors: "all" })(body),
-        (e) => new ValidationError({ message: "Invalid credit request", details: issuesOf(e) })
-      ),
-      (b) =>
-        Either.map(
-          Either.mapLeft(
-            amountIssue(b.amount, limits),
-            (message) => new ValidationError({ message, details: [{ field: "amount", message }] })
-          ),
-          (amount) => ({ amount, currency: b.currency })
-        )
-    )
+    Either.map(parseCredit(body, limits), ({ body: b, amount }) => ({ amount, currency: b.currency }))
 
   const credit = Effect.fn("Accounts.credit")(function* (userId: UserId, body: unknown, key: string | null) {
     const request = yield* parse(body)
