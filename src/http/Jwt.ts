@@ -8,15 +8,21 @@ export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly re
 
 const Claims = Schema.Struct({
   sub: UserId,
+  exp: Schema.Number,
   role: Schema.optionalWith(Schema.Literal("user", "admin"), { default: () => "user" as const })
 })
 
 /** The secret used when JWT_SECRET is unset: embedded development only, announced at start-up. */
 export const DEVELOPMENT_SECRET = "swiftpay-development-secret-change-me-0123456789"
 
+/** An identity proven by a token, and until when (epoch ms) the token proves it. */
+export interface Verified extends Actor {
+  readonly expiresAt: number
+}
+
 export interface JwtShape {
   /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
-  readonly verify: (token: string) => Effect.Effect<Actor, InvalidToken>
+  readonly verify: (token: string) => Effect.Effect<Verified, InvalidToken>
   readonly sign: (actor: Actor, ttlSeconds: number) => Effect.Effect<string>
 }
 
@@ -34,7 +40,7 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
             () => new InvalidToken({ reason: "invalid token claims" })
           )
         ),
-        Effect.map(({ sub, role }): Actor => ({ userId: sub, role })),
+        Effect.map(({ sub, role, exp }): Verified => ({ userId: sub, role, expiresAt: exp * 1000 })),
         Effect.withSpan("Jwt.verify")
       ),
     sign: (actor, ttlSeconds) =>

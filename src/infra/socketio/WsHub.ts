@@ -19,7 +19,7 @@
  * server's listeners restored) → drain (in-flight HTTP, no open WebSocket to wait
  * for) → unserve → the HTTP layer closes the server (never this layer).
  */
-import { Context, Effect, FiberSet, Layer, Queue } from "effect"
+import { Clock, Context, Effect, FiberSet, Layer, Queue, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
 import { Jwt } from "../../http/Jwt.js"
 import { NodeServer } from "../../http/NodeServer.js"
@@ -49,6 +49,19 @@ const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
     Effect.catchAll((cause) =>
       Effect.logError("WsHub: could not emit a payout event", { eventId: event.eventId, cause })
     )
+  )
+
+/** A socket whose token has expired loses its identity: it is told, then disconnected. */
+const cutOffExpired = (io: IoServer): Effect.Effect<void> =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.sync(() => {
+      for (const socket of io.of("/").sockets.values()) {
+        const expiresAt = socket.data.expiresAt
+        if (expiresAt === undefined || expiresAt > now) continue
+        socket.emit("authentication_expired", { success: false, error: "token expired" })
+        socket.disconnect(true)
+      }
+    })
   )
 
 export const make = (options: WsHubOptions = {}) =>
@@ -88,6 +101,7 @@ export const make = (options: WsHubOptions = {}) =>
       Effect.forever,
       Effect.forkScoped
     )
+    yield* cutOffExpired(io).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
     yield* Effect.logInfo("WsHub: Socket.IO attached on /socket.io")
     return { connectedSockets: Effect.sync(() => io.of("/").sockets.size) } satisfies WsHubShape
   })

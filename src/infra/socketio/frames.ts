@@ -54,10 +54,13 @@ export type ServerEvents = {
   authentication_error: (reply: Failure) => void
   subscribed: (reply: { readonly success: true; readonly channels: ReadonlyArray<string> }) => void
   subscription_error: (reply: Failure) => void
+  authentication_expired: (reply: Failure) => void
 } & Record<PayoutEventType, (event: WirePayoutEvent) => void>
 
 export interface SocketData {
   actor?: Actor
+  /** When the token behind `actor` expires (epoch ms): the socket is cut off then. */
+  expiresAt?: number
 }
 
 export const payoutEventTypes: ReadonlyArray<PayoutEventType> = PayoutEventType.literals

@@ -1,7 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import type { UserId } from "../../domain/index.js"
-import type { JwtShape } from "../../http/Jwt.js"
-import { type Actor, mayActFor } from "../../programs/PayoutIntake.js"
+import type { JwtShape, Verified } from "../../http/Jwt.js"
+import { mayActFor } from "../../programs/PayoutIntake.js"
 import { isUserRoom, mayJoin, userRoom } from "./access.js"
 import type { IoSocket } from "./attach.js"
 import { AuthenticateFrame, describeParseError, HandshakeAuth, SubscribeFrame } from "./frames.js"
@@ -15,10 +15,11 @@ const decode =
     Schema.decodeUnknown(schema)(frame).pipe(Effect.mapError((e) => `invalid ${what}: ${describeParseError(e)}`))
 
 /** Puts the socket in its identity's room, out of any room a previous identity had. */
-const enter = (socket: IoSocket, actor: Actor, userId: UserId): Effect.Effect<void> =>
+const enter = (socket: IoSocket, actor: Verified, userId: UserId): Effect.Effect<void> =>
   Effect.promise(async () => {
     for (const room of [...socket.rooms].filter(isUserRoom)) await socket.leave(room)
     socket.data.actor = actor
+    socket.data.expiresAt = actor.expiresAt
     await socket.join(userRoom(userId))
   })
 
