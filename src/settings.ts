@@ -54,6 +54,8 @@ export const Settings = {
     Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672"))
   ),
   otlpEndpoint: Config.string("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.option),
+  /** Proxies in front of the gateway that append to X-Forwarded-For; 0 trusts none. */
+  trustProxyHops: int("TRUST_PROXY_HOPS", 0),
   corsOrigin: Config.string("CORS_ORIGIN").pipe(Config.withDefault("*")),
   logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
 } as const

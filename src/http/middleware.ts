@@ -10,6 +10,7 @@ import { Config, Effect, Metric, Option } from "effect"
 import { RateLimiter } from "../ports/RateLimiter.js"
 import { Settings } from "../settings.js"
 import { ApiError } from "./api/errors.js"
+import { clientIp } from "./clientIp.js"
 import { orApiError, rateLimitHeaders } from "./errors.js"
 import { httpDuration, httpRequests } from "./metrics.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
@@ -38,15 +39,16 @@ const SECURITY_HEADERS = {
 
 const perIpLimit = Effect.gen(function* () {
   const limiter = yield* RateLimiter
-  const { limit, windowMs } = yield* Config.all({
+  const { limit, windowMs, hops } = yield* Config.all({
     limit: Settings.rateLimitMaxRequests,
-    windowMs: Settings.rateLimitWindowMs
+    windowMs: Settings.rateLimitWindowMs,
+    hops: Settings.trustProxyHops
   })
   return <E, R>(app: HttpApp.Default<E, R>) =>
     Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (!isRateLimited(pathOf(request.url))) return yield* app
-      const ip = Option.getOrElse(request.remoteAddress, () => "unknown")
+      const ip = clientIp(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], hops)
       const decision = yield* orApiError(limiter.hit(`rl:${ip}`, limit, windowMs))
       yield* withResponseHeaders(rateLimitHeaders(decision))
       if (!decision.allowed) {

@@ -65,3 +65,32 @@ describe("per-user payout limit (USER_RATE_LIMIT_MAX_REQUESTS)", () => {
     })
   })
 })
+
+describe("per-IP rate limit behind proxies (TRUST_PROXY_HOPS)", () => {
+  const asClient = (server: Server, forwardedFor: string) =>
+    server.request("GET", "/api", { headers: { "x-forwarded-for": forwardedFor } })
+
+  it("without trusted proxies, X-Forwarded-For cannot buy a client a fresh bucket", async () => {
+    const server = await startServer({ config: { RATE_LIMIT_MAX_REQUESTS: "2" } })
+    try {
+      expect((await asClient(server, "203.0.113.1")).status).toBe(200)
+      expect((await asClient(server, "203.0.113.2")).status).toBe(200)
+      expect((await asClient(server, "203.0.113.3")).status).toBe(429)
+    } finally {
+      await server.stop()
+    }
+  })
+
+  it("behind one proxy, each client has its own bucket, whatever it wrote in the header itself", async () => {
+    const server = await startServer({ config: { RATE_LIMIT_MAX_REQUESTS: "2", TRUST_PROXY_HOPS: "1" } })
+    try {
+      // the proxy appends the address it saw; what the client sent before it is ignored
+      expect((await asClient(server, "10.9.9.9, 198.51.100.7")).status).toBe(200)
+      expect((await asClient(server, "10.9.9.8, 198.51.100.7")).status).toBe(200)
+      expect((await asClient(server, "10.9.9.7, 198.51.100.7")).status).toBe(429)
+      expect((await asClient(server, "198.51.100.8")).status).toBe(200)
+    } finally {
+      await server.stop()
+    }
+  })
+})
