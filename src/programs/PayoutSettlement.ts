@@ -24,8 +24,14 @@ const make = Effect.gen(function* () {
   const rail = yield* SettlementRail
   const retry = yield* Config.all({ maxRetryAttempts: Settings.maxRetryAttempts, retryDelayMs: Settings.retryDelayMs })
 
-  const finished = (t: Transaction) =>
-    Effect.zipRight(Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)), announce(store, bus, t))
+  /** Counted once: by the attempt the final state belongs to, not by a late one that found it done. */
+  const finished = (t: Transaction, attempt: number) =>
+    Effect.zipRight(
+      isTerminal(t) && t.attempts === attempt
+        ? Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag))
+        : Effect.void,
+      announce(store, bus, t)
+    )
 
   /**
    * Claims the next attempt. A redelivered message whose own claim went through
@@ -58,7 +64,7 @@ const make = Effect.gen(function* () {
       .pay({ ...t, attempt: t.attempts })
       .pipe(Effect.either, Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } }))
     if (paid._tag === "Right") {
-      return yield* finished(yield* store.settle(t.transactionId))
+      return yield* finished(yield* store.settle(t.transactionId), t.attempts)
     }
     const failure = paid.left
     if (failure.transient) {
@@ -74,7 +80,7 @@ const make = Effect.gen(function* () {
     const reason = failure.transient
       ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
       : failure.reason
-    yield* finished(yield* store.release(t.transactionId, reason))
+    yield* finished(yield* store.release(t.transactionId, reason), t.attempts)
   })
 
   const handle = (message: PayoutMessage, delivery: Delivery = { redelivered: false }) =>

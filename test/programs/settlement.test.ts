@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Option, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, Metric, Option, TestClock } from "effect"
 import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
 import { MemoryRail } from "../../src/ports/memory/rail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { payoutsFinished } from "../../src/programs/metrics.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
 import { Recovery } from "../../src/programs/Recovery.js"
@@ -187,6 +188,40 @@ describe("PayoutSettlement takeover", () => {
       expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
       expect(yield* usd(userId)).toMatchObject({ available: 9_000, held: 0, paidOut: 1_000 })
       expect(yield* store.reconcile).toMatchObject({ ok: true })
+    }).pipe(Effect.provide(slowRail))
+  )
+})
+
+describe("PayoutSettlement with two live attempts", () => {
+  const slowRail = programs.pipe(
+    Layer.provideMerge(infra({ processingDelayMs: 1_000, failureRate: 0 })),
+    Layer.provide(settings())
+  )
+
+  it.effect("a late attempt that finds the payout done moves nothing and is not counted again", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const intake = yield* PayoutIntake
+      const settlement = yield* PayoutSettlement
+      const completed = Metric.tagged(payoutsFinished, "status", "completed")
+      const before = (yield* Metric.value(completed)).count
+      const { transactionId } = yield* intake.submit({
+        actor: { userId, role: "user" },
+        body: { userId, amount: 10 },
+        idempotencyKey: null
+      })
+      // the first attempt is on the rail when a re-drive claims the second
+      const first = yield* Effect.fork(settlement.handle({ transactionId, userId, expectedAttempts: 0 }))
+      yield* TestClock.adjust(1)
+      const second = yield* Effect.fork(settlement.handle({ transactionId, userId, expectedAttempts: 1 }))
+      yield* TestClock.adjust(1_000)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      const store = yield* PayoutStore
+      const endings = (yield* store.audit(transactionId)).filter((e) => e.action === "PAYOUT_COMPLETED")
+      expect(endings).toHaveLength(1)
+      expect((yield* Metric.value(completed)).count - before).toBe(1)
+      expect(yield* usd(userId)).toMatchObject({ available: 9_000, held: 0, paidOut: 1_000 })
     }).pipe(Effect.provide(slowRail))
   )
 })
