@@ -5,11 +5,18 @@ import { parseAmount } from "./domain/money.js"
  * Every environment variable the services read, with its default. Layers read
  * only through these, so a bad value stops start-up with the variable's name.
  */
-const int = (name: string, fallback: number, min = 0) =>
+// Validate before defaulting: a failed validation then carries the variable's name.
+const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   Config.integer(name).pipe(
-    Config.withDefault(fallback),
-    Config.validate({ message: `must be an integer ≥ ${min}`, validation: (n) => n >= min })
+    Config.validate({
+      message:
+        max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`,
+      validation: (n) => n >= min && n <= max
+    }),
+    Config.withDefault(fallback)
   )
+
+const port = (name: string, fallback: number) => int(name, fallback, 0, 65_535)
 
 const decimal = (name: string, fallback: string) =>
   Config.string(name).pipe(
@@ -22,14 +29,14 @@ const decimal = (name: string, fallback: string) =>
   )
 
 export const Settings = {
-  port: int("PORT", 3000),
+  port: port("PORT", 3000),
   /** The worker's health and metrics server. */
-  workerHealthPort: int("WORKER_HEALTH_PORT", 3001),
+  workerHealthPort: port("WORKER_HEALTH_PORT", 3001),
   jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
   processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
   failureRate: Config.number("PAYOUT_FAILURE_RATE").pipe(
-    Config.withDefault(0),
-    Config.validate({ message: "must be between 0 and 1", validation: (n) => n >= 0 && n <= 1 })
+    Config.validate({ message: "must be between 0 and 1", validation: (n) => n >= 0 && n <= 1 }),
+    Config.withDefault(0)
   ),
   minPayoutMinor: decimal("MIN_PAYOUT_AMOUNT", "0.01"),
   maxPayoutMinor: decimal("MAX_PAYOUT_AMOUNT", "1000000"),

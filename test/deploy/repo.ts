@@ -14,8 +14,26 @@ const tsFiles = (dir: string): Array<string> =>
     return entry.name.endsWith(".ts") ? [path] : []
   })
 
-/** Local helpers such as `const int = (name: string, ...) => Config.integer(name)...` in settings.ts. */
-const helperDefinition = /const\s+(\w+)\s*=\s*\(\s*\w+\s*:\s*string[^)]*\)\s*(?::[^=]+)?=>\s*Config\./g
+/**
+ * Local helpers such as `const int = (name: string, ...) => Config.integer(name)...` in
+ * settings.ts, and helpers built on them (`const port = (name: string, ...) => int(name, ...)`).
+ */
+const helperDefinition = /const\s+(\w+)\s*=\s*\(\s*\w+\s*:\s*string[^)]*\)\s*(?::[^=]+)?=>\s*(Config\.|\w+\()/g
+
+const helpersIn = (text: string): ReadonlyArray<string> => {
+  const definitions = [...text.matchAll(helperDefinition)].map((m) => ({ name: m[1] as string, body: m[2] as string }))
+  const found = new Set(definitions.filter((d) => d.body === "Config.").map((d) => d.name))
+  for (let grew = true; grew; ) {
+    grew = false
+    for (const d of definitions) {
+      if (!found.has(d.name) && found.has(d.body.slice(0, -1))) {
+        found.add(d.name)
+        grew = true
+      }
+    }
+  }
+  return [...found]
+}
 
 /**
  * Every environment variable name read under src/: `Config.<anything>("NAME")`, and
@@ -25,7 +43,7 @@ export const envVarsReadByCode = (): ReadonlySet<string> => {
   const names = new Set<string>()
   for (const file of tsFiles(join(repoRoot, "src"))) {
     const text = readFileSync(file, "utf8")
-    const helpers = [...text.matchAll(helperDefinition)].map((m) => m[1])
+    const helpers = helpersIn(text)
     const callee = ["Config\\.\\w+", ...helpers].join("|")
     const call = new RegExp(`(?<![\\w.])(?:${callee})\\(\\s*"([A-Z][A-Z0-9_]*)"`, "g")
     for (const m of text.matchAll(call)) names.add(m[1] as string)

@@ -15,8 +15,8 @@ export const RedisConfig: Config.Config<RedisConnectOptions> = Config.all({
   port: Config.port("REDIS_PORT").pipe(Config.withDefault(6379)),
   password: Config.redacted("REDIS_PASSWORD").pipe(Config.option),
   db: Config.integer("REDIS_DB").pipe(
-    Config.withDefault(0),
-    Config.validate({ message: "must be an integer between 0 and 15", validation: (n) => n >= 0 && n <= 15 })
+    Config.validate({ message: "must be an integer between 0 and 15", validation: (n) => n >= 0 && n <= 15 }),
+    Config.withDefault(0)
   )
 }).pipe(
   Config.map(({ url, host, port, password, db }) => ({

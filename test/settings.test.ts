@@ -1,0 +1,41 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect } from "effect"
+import { RedisConfig } from "../src/infra/redis/config.js"
+import { describeConfigError } from "../src/runtime/launch.js"
+import { Settings } from "../src/settings.js"
+
+const everything = Config.all({ ...Settings, redis: RedisConfig })
+
+/** What start-up would print for this environment, or null when it parses. */
+const complaint = (env: Record<string, string>) =>
+  everything.pipe(
+    Effect.withConfigProvider(ConfigProvider.fromJson(env)),
+    Effect.match({ onFailure: (e) => describeConfigError(e).join("\n"), onSuccess: () => null })
+  )
+
+describe("Settings", () => {
+  it.effect("the defaults parse", () => Effect.map(complaint({}), (c) => expect(c).toBeNull()))
+
+  const bad: ReadonlyArray<[string, string]> = [
+    ["PORT", "abc"],
+    ["PORT", "-1"],
+    ["PORT", "70000"],
+    ["WORKER_HEALTH_PORT", "65536"],
+    ["PAYOUT_PROCESSING_DELAY_MS", "-1"],
+    ["PAYOUT_FAILURE_RATE", "2"],
+    ["PAYOUT_FAILURE_RATE", "abc"],
+    ["MIN_PAYOUT_AMOUNT", "0.001"],
+    ["MAX_PAYOUT_AMOUNT", "lots"],
+    ["RATE_LIMIT_WINDOW_MS", "0"],
+    ["WORKER_CONCURRENCY", "0"],
+    ["LOCK_TTL_MS", "0"],
+    ["TRUST_PROXY_HOPS", "-1"],
+    ["LOG_LEVEL", "loud"],
+    ["REDIS_DB", "16"]
+  ]
+  for (const [name, value] of bad) {
+    it.effect(`${name}=${value} stops start-up with a message naming ${name}`, () =>
+      Effect.map(complaint({ [name]: value }), (c) => expect(c).toMatch(new RegExp(`^${name}: `)))
+    )
+  }
+})
