@@ -1,9 +1,9 @@
 import { Clock, Effect, Random, Schema } from "effect"
 
-export const UserId = Schema.String.pipe(
-  Schema.pattern(/^[A-Za-z0-9_-]{3,50}$/, {
-    message: () => "userId must be 3-50 characters of letters, digits, '_' or '-'"
-  }),
+const userIdRule = "userId must be 3-50 characters of letters, digits, '_' or '-'"
+
+export const UserId = Schema.String.annotations({ message: () => userIdRule }).pipe(
+  Schema.pattern(/^[A-Za-z0-9_-]{3,50}$/, { message: () => userIdRule }),
   Schema.brand("UserId")
 )
 export type UserId = typeof UserId.Type

@@ -4,27 +4,42 @@ import { UserId } from "./ids.js"
 import { Currency, type Minor, parseAmount } from "./money.js"
 import type { Metadata } from "./transaction.js"
 
-const MetadataValue = Schema.Union(Schema.String.pipe(Schema.maxLength(500)), Schema.Number, Schema.Boolean)
+/** A client-facing message in place of the schema's own wording. */
+const says = (message: string) => ({ message: () => ({ message, override: true }) })
+
+const MetadataValue = Schema.Union(
+  Schema.String.pipe(Schema.maxLength(500)),
+  Schema.Number,
+  Schema.Boolean
+).annotations(says("metadata values must be strings of at most 500 characters, numbers or booleans"))
 
 export const PayoutMetadata = Schema.Record({
   key: Schema.String.pipe(Schema.maxLength(100)),
   value: MetadataValue
-}).pipe(Schema.filter((m) => Object.keys(m).length <= 10 || "metadata may have at most 10 keys"))
+})
+  .annotations({ message: () => "metadata must be an object" })
+  .pipe(Schema.filter((m) => Object.keys(m).length <= 10 || "metadata may have at most 10 keys"))
+
+const CurrencyInput = Currency.annotations(says("currency must be one of USD, EUR, GBP, INR"))
+const Description = Schema.String.pipe(Schema.maxLength(500)).annotations(
+  says("description must be a string of at most 500 characters")
+)
 
 /** A decimal amount as the client sends it: a JSON number or a decimal string. */
 export const AmountInput = Schema.Union(
   Schema.Number,
   Schema.String.annotations({ description: "decimal string, at most 2 places", examples: ["100.50"] })
-)
+).annotations(says('amount must be a positive decimal: a JSON number or a string like "100.50"'))
 
 /** The body of POST /api/payout, as sent. Unknown keys are ignored. */
 export const PayoutBody = Schema.Struct({
   userId: UserId,
   amount: AmountInput,
-  currency: Schema.optional(Currency),
-  description: Schema.optional(Schema.String.pipe(Schema.maxLength(500))),
-  metadata: Schema.optional(PayoutMetadata)
-})
+  // exact: a JSON body has no undefined, and the error then names only what is wrong
+  currency: Schema.optionalWith(CurrencyInput, { exact: true }),
+  description: Schema.optionalWith(Description, { exact: true }),
+  metadata: Schema.optionalWith(PayoutMetadata, { exact: true })
+}).annotations({ message: () => "the body must be a JSON object" })
 
 export interface PayoutRequest {
   readonly userId: UserId
@@ -56,11 +71,15 @@ export const amountIssue = (input: number | string, limits: AmountLimits): Eithe
           : Either.right(amount)
   )
 
-export const issuesOf = (error: ParseResult.ParseError) =>
-  ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
-    field: issue.path.length === 0 ? "body" : issue.path.join("."),
-    message: issue.message
-  }))
+/** One detail per field: the first thing wrong with it. */
+export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<{ field: string; message: string }> => {
+  const byField = new Map<string, string>()
+  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
+    const field = issue.path.length === 0 ? "body" : issue.path.join(".")
+    if (!byField.has(field)) byField.set(field, issue._tag === "Missing" ? `${field} is required` : issue.message)
+  }
+  return [...byField].map(([field, message]) => ({ field, message }))
+}
 
 /**
  * Decodes an untrusted body that carries an `amount`, then reads the amount

@@ -16,7 +16,12 @@ import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 
-export const CreditBody = Schema.Struct({ amount: AmountInput, currency: Currency })
+export const CreditBody = Schema.Struct({
+  amount: AmountInput,
+  currency: Currency.annotations({
+    message: () => ({ message: "currency must be one of USD, EUR, GBP, INR", override: true })
+  })
+}).annotations({ message: () => "the body must be a JSON object" })
 const parseCredit = parseWithAmount(CreditBody, "credit request")
 
 export interface Credited {

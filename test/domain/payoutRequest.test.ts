@@ -48,3 +48,24 @@ describe("parsePayoutRequest", () => {
     })
   }
 })
+
+describe("validation details", () => {
+  it("say once per field what is wrong, in words, not schema internals", () => {
+    const result = parsePayoutRequest(
+      { userId: "user_001", amount: { $gt: 0 }, currency: "XYZ", description: 5, metadata: { a: { b: 1 } } },
+      limits
+    )
+    expect(Either.isLeft(result) && result.left.details).toEqual([
+      { field: "amount", message: 'amount must be a positive decimal: a JSON number or a string like "100.50"' },
+      { field: "currency", message: "currency must be one of USD, EUR, GBP, INR" },
+      { field: "description", message: "description must be a string of at most 500 characters" },
+      { field: "metadata.a", message: "metadata values must be strings of at most 500 characters, numbers or booleans" }
+    ])
+    const missing = parsePayoutRequest({ amount: 1 }, limits)
+    expect(Either.isLeft(missing) && missing.left.details).toEqual([{ field: "userId", message: "userId is required" }])
+    const notAnObject = parsePayoutRequest("pay me", limits)
+    expect(Either.isLeft(notAnObject) && notAnObject.left.details).toEqual([
+      { field: "body", message: "the body must be a JSON object" }
+    ])
+  })
+})
