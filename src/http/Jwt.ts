@@ -20,6 +20,8 @@ export interface Verified extends Actor {
   readonly expiresAt: number
 }
 
+const MIN_SECRET_LENGTH = 32
+
 export interface JwtShape {
   /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
   readonly verify: (token: string) => Effect.Effect<Verified, InvalidToken>
@@ -59,21 +61,40 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
   static readonly layer = (secret: Redacted.Redacted) => Layer.succeed(Jwt, make(secret))
 
   /** JWT_SECRET, or the development secret with a warning (embedded mode only). */
+  /**
+   * JWT_SECRET. Embedded mode may fall back to the development secret (with a
+   * warning); the gateway refuses to start without a secret of its own, at least
+   * 32 characters (HS256 wants 256 bits), and never the published development one.
+   */
   static readonly layerConfig = (options: { readonly allowDevelopmentSecret: boolean }) =>
     Layer.effect(
       Jwt,
       Effect.gen(function* () {
         const configured = yield* Settings.jwtSecret
-        if (Option.isSome(configured)) return make(configured.value)
-        if (!options.allowDevelopmentSecret) {
+        if (options.allowDevelopmentSecret) {
+          if (Option.isSome(configured)) return make(configured.value)
+          yield* Effect.logWarning(
+            "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
+          )
+          return make(Redacted.make(DEVELOPMENT_SECRET))
+        }
+        if (Option.isNone(configured)) {
           return yield* Effect.fail(
             ConfigError.MissingData(["JWT_SECRET"], "must be set (HS256 key for bearer tokens)")
           )
         }
-        yield* Effect.logWarning(
-          "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
-        )
-        return make(Redacted.make(DEVELOPMENT_SECRET))
+        const secret = Redacted.value(configured.value)
+        if (secret === DEVELOPMENT_SECRET) {
+          return yield* Effect.fail(
+            ConfigError.InvalidData(["JWT_SECRET"], "is the published development secret: set one of your own")
+          )
+        }
+        if (secret.length < MIN_SECRET_LENGTH) {
+          return yield* Effect.fail(
+            ConfigError.InvalidData(["JWT_SECRET"], `must be at least ${MIN_SECRET_LENGTH} characters`)
+          )
+        }
+        return make(configured.value)
       })
     )
 }

@@ -22,6 +22,13 @@ const internal = new ApiError({ status: 500, code: "INTERNAL_ERROR", message: "I
 
 const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
 
+/** One detail per field: the first thing wrong with it. */
+const firstPerField = (issues: ReadonlyArray<{ field: string; message: string }>) => {
+  const byField = new Map<string, string>()
+  for (const { field, message } of issues) if (!byField.has(field)) byField.set(field, message)
+  return [...byField].map(([field, message]) => ({ field, message }))
+}
+
 /** What each known failure means to a client; anything else is an internal error. */
 const known = (u: unknown): Option.Option<ApiError> => {
   if (u instanceof ApiError) return Option.some(u)
@@ -29,7 +36,9 @@ const known = (u: unknown): Option.Option<ApiError> => {
     return Option.some(
       validationError(
         "Invalid request",
-        u.issues.map((i) => ({ field: i.path.length === 0 ? "request" : i.path.join("."), message: i.message }))
+        firstPerField(
+          u.issues.map((i) => ({ field: i.path.length === 0 ? "request" : i.path.join("."), message: i.message }))
+        )
       )
     )
   }

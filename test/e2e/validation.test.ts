@@ -133,5 +133,9 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
     const r = await server.request("GET", path, { token })
     expect(r.status).toBe(400)
     expect(r.json).toMatchObject({ success: false, code: "VALIDATION_ERROR", details: expect.any(Array) })
+    const details = r.json.details as ReadonlyArray<{ field: string; message: string }>
+    // one detail per field, in words
+    expect(new Set(details.map((d) => d.field)).size).toBe(details.length)
+    for (const d of details) expect(d.message).not.toMatch(/Expected undefined|Brand<|readonly /)
   })
 })

@@ -14,10 +14,22 @@ export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(Schema.String.annotations({ description: "1..255 printable ASCII characters" }))
 })
 
+const says = (message: string) => ({ message: () => ({ message, override: true }) })
+
 export const HistoryParams = Schema.Struct({
-  limit: Schema.optional(Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100))),
-  status: Schema.optional(TransactionStatus),
-  cursor: Schema.optional(Schema.String.annotations({ description: "nextCursor of the previous page" }))
+  limit: Schema.optionalWith(
+    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations(
+      says("limit must be an integer from 1 to 100")
+    ),
+    { exact: true }
+  ),
+  status: Schema.optionalWith(
+    TransactionStatus.annotations(says("status must be one of initiated, processing, completed, failed")),
+    { exact: true }
+  ),
+  cursor: Schema.optionalWith(Schema.String.annotations({ description: "nextCursor of the previous page" }), {
+    exact: true
+  })
 })
 
 export class PayoutsGroup extends HttpApiGroup.make("payouts")
