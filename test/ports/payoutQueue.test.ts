@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
 import { makeTransactionId, UserId } from "../../src/domain/index.js"
 import { layerWith, MemoryQueue } from "../../src/ports/memory/queue.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
@@ -34,6 +34,35 @@ describe("PayoutQueue memory", () => {
       expect(letters[1]?.reason).toContain("nope")
       yield* Fiber.interrupt(fiber)
     }).pipe(Effect.provide(layer))
+  )
+
+  it.scoped("with a drain timeout, stopping the consumer lets in-flight handlers finish; the rest go back", () =>
+    Effect.gen(function* () {
+      const queue = yield* PayoutQueue
+      const user = UserId.make("queue-user")
+      const quick = yield* makeTransactionId
+      const stuck = yield* makeTransactionId
+      yield* queue.publish({ transactionId: quick, userId: user, expectedAttempts: 0 })
+      yield* queue.publish({ transactionId: stuck, userId: user, expectedAttempts: 0 })
+      const done = yield* Ref.make<ReadonlyArray<string>>([])
+      const started = yield* Deferred.make<void>()
+      const consumer = yield* Effect.forkScoped(
+        queue.consume(
+          (m) =>
+            Deferred.succeed(started, undefined).pipe(
+              Effect.zipRight(Effect.sleep(m.transactionId === quick ? 1_000 : 60_000)),
+              Effect.zipRight(Ref.update(done, (ids) => [...ids, m.transactionId]))
+            ),
+          { concurrency: 2 }
+        )
+      )
+      yield* Deferred.await(started)
+      const stopping = yield* Effect.fork(Fiber.interrupt(consumer))
+      yield* TestClock.adjust(5_000) // the quick one finishes inside the 5 s drain, the other is cut off
+      yield* Fiber.join(stopping)
+      expect(yield* Ref.get(done)).toEqual([quick])
+      expect(yield* queue.stats).toEqual({ ready: 1, inFlight: 0, delayed: 0, dead: 0 })
+    }).pipe(Effect.provide(layerWith({ ...options, drainTimeoutMs: 5_000 })))
   )
 
   it.effect("layerMemory reads RETRY_DELAY_MS", () =>

@@ -8,6 +8,8 @@ export interface MemoryQueueOptions {
   readonly redeliveryDelayMs: number
   /** Deliveries after which a failing message goes to the dead letters. */
   readonly maxDeliveries: number
+  /** When the consumer is stopped, in-flight handlers get this long to finish before they are interrupted (and requeued). */
+  readonly drainTimeoutMs?: number | undefined
 }
 
 export interface DeadLetter {
@@ -115,6 +117,14 @@ export const make = (options: MemoryQueueOptions) =>
       Effect.gen(function* () {
         const permits = yield* Effect.makeSemaphore(concurrency)
         const fibers = yield* FiberSet.make()
+        // Released before the FiberSet interrupts what is left: in-flight work may finish first.
+        // (Finalizers are uninterruptible: the wait itself must be, for the timeout to cut it short.)
+        const drainMs = options.drainTimeoutMs ?? 0
+        if (drainMs > 0) {
+          yield* Effect.addFinalizer(() =>
+            Effect.interruptible(FiberSet.awaitEmpty(fibers)).pipe(Effect.timeout(drainMs), Effect.ignore)
+          )
+        }
         return yield* Effect.forever(
           Effect.zipRight(
             permits.take(1),
@@ -160,8 +170,10 @@ export const layerWith = (options: MemoryQueueOptions): Layer.Layer<PayoutQueue 
     )
   )
 
-/** Redelivery after `RETRY_DELAY_MS`; dead-lettered on the 5th failed delivery. */
+/** Redelivery after `RETRY_DELAY_MS`; dead-lettered on the 5th failed delivery; 10 s to drain on stop. */
 export const layerConfig = (): Layer.Layer<PayoutQueue | MemoryQueue, ConfigError.ConfigError> =>
   Layer.unwrapEffect(
-    Effect.map(Settings.retryDelayMs, (redeliveryDelayMs) => layerWith({ redeliveryDelayMs, maxDeliveries: 5 }))
+    Effect.map(Settings.retryDelayMs, (redeliveryDelayMs) =>
+      layerWith({ redeliveryDelayMs, maxDeliveries: 5, drainTimeoutMs: 10_000 })
+    )
   )
