@@ -1,11 +1,11 @@
 import { Either, ParseResult, Schema } from "effect"
-import { ValidationError } from "./errors.js"
+import { type FieldIssue, ValidationError } from "./errors.js"
 import { UserId } from "./ids.js"
 import { Currency, type Minor, parseAmount } from "./money.js"
 import type { Metadata } from "./transaction.js"
 
-/** A client-facing message in place of the schema's own wording. */
-const says = (message: string) => ({ message: () => ({ message, override: true }) })
+/** A client-facing message in place of the schema's own wording (an annotation). */
+export const says = (message: string) => ({ message: () => ({ message, override: true }) })
 
 const MetadataValue = Schema.Union(
   Schema.String.pipe(Schema.maxLength(500)),
@@ -72,14 +72,19 @@ export const amountIssue = (input: number | string, limits: AmountLimits): Eithe
   )
 
 /** One detail per field: the first thing wrong with it. */
-export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<{ field: string; message: string }> => {
+export const firstPerField = (issues: Iterable<FieldIssue>): ReadonlyArray<FieldIssue> => {
   const byField = new Map<string, string>()
-  for (const issue of ParseResult.ArrayFormatter.formatErrorSync(error)) {
-    const field = issue.path.length === 0 ? "body" : issue.path.join(".")
-    if (!byField.has(field)) byField.set(field, issue._tag === "Missing" ? `${field} is required` : issue.message)
-  }
+  for (const { field, message } of issues) if (!byField.has(field)) byField.set(field, message)
   return [...byField].map(([field, message]) => ({ field, message }))
 }
+
+export const issuesOf = (error: ParseResult.ParseError): ReadonlyArray<FieldIssue> =>
+  firstPerField(
+    ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
+      const field = issue.path.length === 0 ? "body" : issue.path.join(".")
+      return { field, message: issue._tag === "Missing" ? `${field} is required` : issue.message }
+    })
+  )
 
 /**
  * Decodes an untrusted body that carries an `amount`, then reads the amount

@@ -1,5 +1,6 @@
 import { HttpApiError, HttpApp, HttpServerError, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
+import { firstPerField } from "../domain/index.js"
 import { ApiError, bodyOf, validationError } from "./api/errors.js"
 import { isBodyTooLarge, tooLarge } from "./request.js"
 
@@ -21,13 +22,6 @@ const json = (e: ApiError) =>
 const internal = new ApiError({ status: 500, code: "INTERNAL_ERROR", message: "Internal server error" })
 
 const pathOf = (request: HttpServerRequest.HttpServerRequest) => request.url.split("?")[0] ?? request.url
-
-/** One detail per field: the first thing wrong with it. */
-const firstPerField = (issues: ReadonlyArray<{ field: string; message: string }>) => {
-  const byField = new Map<string, string>()
-  for (const { field, message } of issues) if (!byField.has(field)) byField.set(field, message)
-  return [...byField].map(([field, message]) => ({ field, message }))
-}
 
 /** What each known failure means to a client; anything else is an internal error. */
 const known = (u: unknown): Option.Option<ApiError> => {

@@ -7,6 +7,7 @@ import {
   type Minor,
   parseWithAmount,
   type ServiceUnavailable,
+  says,
   type UserId,
   type UserNotActive,
   type UserNotFound,
@@ -18,9 +19,7 @@ import { fingerprint, withIdempotency } from "./idempotency.js"
 
 export const CreditBody = Schema.Struct({
   amount: AmountInput,
-  currency: Currency.annotations({
-    message: () => ({ message: "currency must be one of USD, EUR, GBP, INR", override: true })
-  })
+  currency: Currency.annotations(says("currency must be one of USD, EUR, GBP, INR"))
 }).annotations({ message: () => "the body must be a JSON object" })
 const parseCredit = parseWithAmount(CreditBody, "credit request")
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, TestClock } from "effect"
-import { Minor, makeTransactionId, UserId } from "../../src/domain/index.js"
+import { Minor, makeTransactionId, type TransactionId, UserId } from "../../src/domain/index.js"
 import { layerWith, MemoryRail } from "../../src/ports/memory/rail.js"
 import { SettlementRail } from "../../src/ports/SettlementRail.js"
 import { settlementRailContract } from "../contracts/settlementRail.js"
@@ -12,6 +12,15 @@ settlementRailContract("memory", layerWith({ processingDelayMs: 500, failureRate
   paidCount: Effect.flatMap(MemoryRail, (m) => m.paidCount)
 })
 
+const request = (transactionId: TransactionId, attempt = 1) => ({
+  transactionId,
+  userId: UserId.make("rail-user"),
+  amount: Minor.make(1),
+  currency: "USD" as const,
+  metadata: {},
+  attempt
+})
+
 const payMany = (n: number) =>
   Effect.gen(function* () {
     const rail = yield* SettlementRail
@@ -19,18 +28,7 @@ const payMany = (n: number) =>
       Effect.forEach(
         Array.from({ length: n }),
         () =>
-          Effect.flatMap(makeTransactionId, (transactionId) =>
-            rail
-              .pay({
-                transactionId,
-                userId: UserId.make("rail-user"),
-                amount: Minor.make(1),
-                currency: "USD",
-                metadata: {},
-                attempt: 1
-              })
-              .pipe(Effect.either)
-          ),
+          Effect.flatMap(makeTransactionId, (transactionId) => rail.pay(request(transactionId)).pipe(Effect.either)),
         { concurrency: "unbounded" }
       )
     )
@@ -62,17 +60,7 @@ describe("SettlementRail memory", () => {
       const rail = yield* SettlementRail
       const paidBefore = yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)
       const transactionId = yield* makeTransactionId
-      const ask = (attempt: number) =>
-        rail
-          .pay({
-            transactionId,
-            userId: UserId.make("rail-user"),
-            amount: Minor.make(1),
-            currency: "USD",
-            metadata: {},
-            attempt
-          })
-          .pipe(Effect.either)
+      const ask = (attempt: number) => rail.pay(request(transactionId, attempt)).pipe(Effect.either)
       const answers = yield* Effect.fork(Effect.all([1, 2, 3, 4, 5, 6, 7, 8].map(ask), { concurrency: "unbounded" }))
       yield* TestClock.adjust(10)
       const results = yield* Fiber.join(answers)

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Currency, TransactionId, TransactionStatus, UserId } from "../../domain/index.js"
+import { Currency, says, TransactionId, TransactionStatus, UserId } from "../../domain/index.js"
 import { Authentication } from "./auth.js"
 import { PayoutBody } from "./bodies.js"
 import { Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable } from "./errors.js"
@@ -13,8 +13,6 @@ export const UserPath = Schema.Struct({ userId: UserId })
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(Schema.String.annotations({ description: "1..255 printable ASCII characters" }))
 })
-
-const says = (message: string) => ({ message: () => ({ message, override: true }) })
 
 export const HistoryParams = Schema.Struct({
   limit: Schema.optionalWith(
