@@ -26,7 +26,7 @@ target.users.createIndex({ userId: 1 }, uniqueWhere("userId"))
 target.accounts.createIndex({ userId: 1, currency: 1 }, uniqueWhere("userId"))
 target.transactions.createIndex({ transactionId: 1 }, uniqueWhere("transactionId"))
 target.transactions.createIndex({ userId: 1, createdAt: -1, transactionId: -1 }) // history, newest first
-target.transactions.createIndex({ status: 1, updatedAt: 1 }) // recovery: stuck initiated/processing
+target.transactions.createIndex({ status: 1, queuedAt: 1 }) // recovery: open payouts off the queue the longest
 target.ledger_entries.createIndex({ postingId: 1 }, uniqueWhere("postingId"))
 target.ledger_entries.createIndex({ userId: 1, currency: 1, at: 1 }) // reconcile per account
 target.ledger_entries.createIndex({ transactionId: 1 })

@@ -51,7 +51,17 @@ export const Settings = {
   retryDelayMs: int("RETRY_DELAY_MS", 1000, 1),
   /** Payouts idle this long in initiated/processing are re-driven by Recovery. */
   recoveryIdleMs: int("RECOVERY_IDLE_MS", 60_000, 1),
-  recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 15_000, 1),
+  recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 5_000, 1),
+  /** Payouts Recovery re-queues in one pass at most. */
+  recoveryBatchSize: int("RECOVERY_BATCH_SIZE", 500, 1, 10_000),
+  /** A settlement attempt's lease on its payout, renewed every third of it while the rail call runs. */
+  settlementLeaseMs: int("SETTLEMENT_LEASE_MS", 30_000, 300),
+  /** How long intake waits for the broker's confirm before leaving the payout to Recovery. */
+  queuePublishTimeoutMs: int("QUEUE_PUBLISH_TIMEOUT_MS", 1_000, 1),
+  /** After a failed intake publish, intake skips the broker for this long (the payouts wait for Recovery). */
+  queueBreakerCooldownMs: int("QUEUE_BREAKER_COOLDOWN_MS", 2_000, 0),
+  /** Where the simulated rail keeps its decisions and statement in Redis (gateway/worker runtimes). */
+  railSimPrefix: Config.string("RAIL_SIM_PREFIX").pipe(Config.withDefault("railsim:")),
   /** A pending Idempotency-Key whose request died is taken over after this long. */
   idempotencyLeaseMs: int("IDEMPOTENCY_LEASE_MS", 60_000, 1),
   mongoUri: Config.redacted("MONGODB_URI").pipe(

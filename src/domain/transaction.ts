@@ -21,9 +21,20 @@ const Base = {
   attempts: Schema.Int
 }
 
-export const Initiated = Schema.TaggedStruct("initiated", Base)
+/** What an open payout carries for Recovery: when it was last put on the queue (0: never, publish it now). */
+const Queued = { queuedAt: Schema.Number }
+
+/**
+ * The settlement lease: attempt `attempts` belongs to `claimedBy` until
+ * `claimedUntil` (renewed by its heartbeat). Only an expired lease may be taken over.
+ */
+const Claimed = { claimedBy: Schema.String, claimedUntil: Schema.Number }
+
+export const Initiated = Schema.TaggedStruct("initiated", { ...Base, ...Queued })
 export const Processing = Schema.TaggedStruct("processing", {
   ...Base,
+  ...Queued,
+  ...Claimed,
   processingStartedAt: Schema.Number
 })
 export const Completed = Schema.TaggedStruct("completed", {
@@ -50,16 +61,6 @@ export type Terminal = Completed | Failed
 export const isOpen = (t: Transaction): t is Open => t._tag === "initiated" || t._tag === "processing"
 export const isTerminal = (t: Transaction): t is Terminal => !isOpen(t)
 
-/** The legal moves, and nothing else: a completed or failed payout never moves again. */
-export const transitions: { readonly [S in TransactionStatus]: ReadonlyArray<TransactionStatus> } = {
-  initiated: ["processing"],
-  processing: ["processing", "completed", "failed"],
-  completed: [],
-  failed: []
-}
-
-export const canMove = (from: TransactionStatus, to: TransactionStatus): boolean => transitions[from].includes(to)
-
 export interface NewPayout {
   readonly transactionId: TransactionId
   readonly userId: UserId
@@ -69,21 +70,94 @@ export interface NewPayout {
   readonly metadata: Metadata
 }
 
-export const initiate = (p: NewPayout, at: number): Initiated =>
-  Initiated.make({ ...p, createdAt: at, updatedAt: at, attempts: 0 })
+/** Who asks for a settlement lease, and for how long. */
+export interface LeaseRequest {
+  readonly owner: string
+  readonly ms: number
+}
 
-/** Each settlement attempt claims the payout; a re-drive of a processing payout claims it again. */
-export const startProcessing = (t: Open, at: number): Processing =>
+/** One settlement attempt, as its owner knows it: the fence every later write of that attempt is checked against. */
+export interface AttemptRef {
+  readonly transactionId: TransactionId
+  readonly attempt: number
+  readonly owner: string
+}
+
+export const attemptOf = (t: Processing): AttemptRef => ({
+  transactionId: t.transactionId,
+  attempt: t.attempts,
+  owner: t.claimedBy
+})
+
+/** The payout still belongs to this attempt (nobody took it over, nothing finished it). */
+export const isHeldBy = (t: Transaction, ref: AttemptRef): t is Processing =>
+  t._tag === "processing" && t.attempts === ref.attempt && t.claimedBy === ref.owner
+
+export type ClaimDecision =
+  /** Start attempt `attempts + 1`. */
+  | { readonly _tag: "Claim" }
+  /** A live attempt holds the lease until `until`: ask again after it. */
+  | { readonly _tag: "Busy"; readonly until: number }
+  /** The message is older than the payout (final, or a later attempt began): drop it. */
+  | { readonly _tag: "Stale" }
+
+const claim: ClaimDecision = { _tag: "Claim" }
+const stale: ClaimDecision = { _tag: "Stale" }
+
+/**
+ * May a queue message, sent when the payout had `expectedAttempts`, start the next
+ * attempt now? An `initiated` payout: if the counts match. A `processing` one: the
+ * message is for this attempt (a retry or a re-drive: `attempts == expected`) or
+ * the one that started it (a redelivery: `attempts == expected + 1`), and the
+ * lease has expired. The broker's "redelivered" flag is never trusted: a
+ * duplicate can carry it while the first copy is still being settled.
+ */
+export const claimDecision = (t: Transaction, expectedAttempts: number, now: number): ClaimDecision => {
+  if (t._tag === "initiated") return t.attempts === expectedAttempts ? claim : stale
+  if (t._tag !== "processing") return stale
+  if (t.attempts !== expectedAttempts && t.attempts !== expectedAttempts + 1) return stale
+  return t.claimedUntil <= now ? claim : { _tag: "Busy", until: t.claimedUntil }
+}
+
+/**
+ * Recovery re-queues an open payout that nobody is working on (initiated, or its
+ * lease expired) and that has not been on the queue for `idleMs`.
+ */
+export const isRecoverable = (t: Transaction, now: number, idleMs: number): t is Open =>
+  isOpen(t) && t.queuedAt <= now - idleMs && (t._tag === "initiated" || t.claimedUntil <= now)
+
+export const initiate = (p: NewPayout, at: number): Initiated =>
+  Initiated.make({ ...p, createdAt: at, updatedAt: at, attempts: 0, queuedAt: at })
+
+/** Each settlement attempt claims the payout with a lease; a re-drive of a processing payout claims it again. */
+export const startProcessing = (t: Open, lease: LeaseRequest, at: number): Processing =>
   Processing.make({
     ...t,
     _tag: "processing",
     processingStartedAt: t._tag === "processing" ? t.processingStartedAt : at,
     updatedAt: at,
-    attempts: t.attempts + 1
+    attempts: t.attempts + 1,
+    claimedBy: lease.owner,
+    claimedUntil: at + lease.ms
   })
 
+export const renewLease = (t: Processing, ms: number, at: number): Processing => ({ ...t, claimedUntil: at + ms })
+
+/** A transient failure: the lease is given up, and the retry message will be on the queue at `retryAt`. */
+export const deferAttempt = (t: Processing, retryAt: number, at: number): Processing => ({
+  ...t,
+  claimedUntil: at,
+  queuedAt: retryAt,
+  updatedAt: at
+})
+
+/** Recovery put it on the queue again (or, with 0, asks that it be put there at once). */
+export const markQueued = (t: Open, queuedAt: number): Open => ({ ...t, queuedAt })
+
+const closed = ({ queuedAt: _q, claimedBy: _b, claimedUntil: _u, ...rest }: Processing) => rest
+
 export const complete = (t: Processing, at: number): Completed =>
-  Completed.make({ ...t, _tag: "completed", completedAt: at, updatedAt: at })
+  Completed.make({ ...closed(t), _tag: "completed", completedAt: at, updatedAt: at })
 
 export const fail = (t: Processing, reason: string, at: number): Failed =>
-  Failed.make({ ...t, _tag: "failed", failedAt: at, failureReason: reason, updatedAt: at })
+  Failed.make({ ...closed(t), _tag: "failed", failedAt: at, failureReason: reason, updatedAt: at })

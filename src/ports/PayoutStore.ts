@@ -1,11 +1,13 @@
 import { Context, type Effect, Layer, type Option } from "effect"
 import type {
   Account,
+  AttemptRef,
   AuditEntry,
   Currency,
   IdempotencyKeyInUse,
   IdempotencyKeyReused,
   InsufficientBalance,
+  LeaseRequest,
   Minor,
   NewPayout,
   Open,
@@ -59,10 +61,18 @@ export type IdempotencyBegin =
   | { readonly _tag: "Replay"; readonly result: IdempotentResult }
 
 export type StartProcessing =
-  /** This caller owns attempt `transaction.attempts`; `first` when it left `initiated`. */
+  /** This caller owns attempt `transaction.attempts` under its lease; `first` when it left `initiated`. */
   | { readonly _tag: "Claimed"; readonly transaction: Processing; readonly first: boolean }
-  /** Someone else moved it (terminal, or another attempt claimed it): do nothing. */
+  /** A live attempt holds the lease (until `transaction.claimedUntil`): ask again after it. */
+  | { readonly _tag: "Busy"; readonly transaction: Processing }
+  /** The message is older than the payout (final, or a later attempt began): do nothing. */
   | { readonly _tag: "Stale"; readonly transaction: Transaction }
+
+/** How an attempt's final write went: `moved` when this call made the move (false: it found the payout as it is). */
+export interface Finish {
+  readonly moved: boolean
+  readonly transaction: Transaction
+}
 
 export interface NewUser {
   readonly userId: UserId
@@ -122,20 +132,33 @@ export interface PayoutStoreShape {
     idempotency: IdempotencyTicket | null
   ) => Effect.Effect<Account, UserNotFound | UserNotActive | IdempotencyKeyInUse | ServiceUnavailable>
 
-  /** CAS: status ∈ {initiated, processing} and attempts == expectedAttempts → processing, attempts + 1. */
+  /**
+   * CAS: the next attempt, under a lease, when `claimDecision` allows it (the
+   * payout is initiated, or processing with an expired lease and the message is
+   * for this attempt or the one before): attempts + 1, `claimedBy`, `claimedUntil`.
+   */
   readonly startProcessing: (
     transactionId: TransactionId,
-    expectedAttempts: number
+    expectedAttempts: number,
+    lease: LeaseRequest
   ) => Effect.Effect<StartProcessing, TransactionNotFound | ServiceUnavailable>
-  /** CAS processing → completed, held → paidOut. Returns the transaction as it now stands. */
-  readonly settle: (
-    transactionId: TransactionId
+  /** The attempt's heartbeat: CAS on (attempt, owner) → `claimedUntil = now + ms`. False once the attempt lost the payout. */
+  readonly renewLease: (
+    attempt: AttemptRef,
+    ms: number
+  ) => Effect.Effect<boolean, TransactionNotFound | ServiceUnavailable>
+  /** A transient failure: CAS on the attempt → lease given up, the retry will be queued at `retryAt`. */
+  readonly deferAttempt: (
+    attempt: AttemptRef,
+    retryAt: number
   ) => Effect.Effect<Transaction, TransactionNotFound | ServiceUnavailable>
-  /** CAS processing → failed, held → available. Returns the transaction as it now stands. */
+  /** CAS on the attempt: processing → completed, held → paidOut. A foreign or late attempt moves nothing. */
+  readonly settle: (attempt: AttemptRef) => Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable>
+  /** CAS on the attempt: processing → failed, held → available. A foreign or late attempt moves nothing. */
   readonly release: (
-    transactionId: TransactionId,
+    attempt: AttemptRef,
     reason: string
-  ) => Effect.Effect<Transaction, TransactionNotFound | ServiceUnavailable>
+  ) => Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable>
 
   readonly getTransaction: (
     transactionId: TransactionId
@@ -145,8 +168,14 @@ export interface PayoutStoreShape {
   readonly accounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, ServiceUnavailable>
   /** Oldest first. */
   readonly audit: (transactionId: TransactionId) => Effect.Effect<ReadonlyArray<AuditEntry>, ServiceUnavailable>
-  /** Open payouts not touched for `idleMs`, oldest first. */
-  readonly stuck: (idleMs: number, limit: number) => Effect.Effect<ReadonlyArray<Open>, ServiceUnavailable>
+  /**
+   * Up to `limit` payouts nobody works on (`isRecoverable`: initiated, or the lease
+   * expired) and not queued for `idleMs`, longest first; each is marked queued now
+   * with a compare-and-set, so any number of callers get a payout once per idle period.
+   */
+  readonly claimStuck: (idleMs: number, limit: number) => Effect.Effect<ReadonlyArray<Open>, ServiceUnavailable>
+  /** An open payout whose message did not reach the broker: due for Recovery at once (no-op when no longer open). */
+  readonly markUnqueued: (transactionId: TransactionId) => Effect.Effect<void, ServiceUnavailable>
   readonly reconcile: Effect.Effect<ReconcileReport, ServiceUnavailable>
   readonly ping: Effect.Effect<void, ServiceUnavailable>
 }

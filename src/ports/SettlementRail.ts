@@ -4,6 +4,11 @@ import * as MemoryRail from "./memory/rail.js"
 
 export interface RailRequest {
   readonly transactionId: TransactionId
+  /**
+   * The rail's idempotency key, the same for every attempt of a payout (its
+   * transactionId): the rail answers a repeated key with its first decision.
+   */
+  readonly idempotencyKey: string
   readonly userId: UserId
   readonly amount: Minor
   readonly currency: Currency
@@ -21,13 +26,13 @@ export class RailFailure extends Data.TaggedError("RailFailure")<{
   readonly reason: string
 }> {}
 
-/** The payout rail. Calls are keyed by transactionId, so a repeated call never pays twice. */
+/** The payout rail. Calls carry an idempotency key, so a repeated call never pays twice, from any process. */
 export interface SettlementRailShape {
   readonly pay: (request: RailRequest) => Effect.Effect<RailReceipt, RailFailure>
 }
 
 export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {
-  /** The simulated rail, from `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
+  /** The simulated rail on books in this process, from `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
   static readonly layerMemory: Layer.Layer<SettlementRail, ConfigError.ConfigError> = Layer.suspend(() =>
     MemoryRail.layerConfig()
   )

@@ -8,6 +8,8 @@ import {
   type PayoutRequest,
   parsePayoutRequest,
   RateLimitExceeded,
+  ServiceUnavailable,
+  type Transaction,
   type TransactionId,
   type UserId,
   UserNotActive,
@@ -20,8 +22,9 @@ import { type RateLimitDecision, RateLimiter } from "../ports/RateLimiter.js"
 import { UserLock } from "../ports/UserLock.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
+import * as CircuitBreaker from "./circuitBreaker.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
-import { intakeLatency, payoutsAccepted } from "./metrics.js"
+import { intakeLatency, intakePublishDeferred, payoutsAccepted } from "./metrics.js"
 
 export interface Actor {
   readonly userId: UserId
@@ -61,8 +64,32 @@ const make = Effect.gen(function* () {
     maxMinor: Settings.maxPayoutMinor,
     userLimit: Settings.userRateLimitMaxRequests,
     windowMs: Settings.rateLimitWindowMs,
-    leaseMs: Settings.idempotencyLeaseMs
+    leaseMs: Settings.idempotencyLeaseMs,
+    publishTimeoutMs: Settings.queuePublishTimeoutMs,
+    breakerCooldownMs: Settings.queueBreakerCooldownMs
   })
+  // While the broker is down or slow, intake does not wait for it: the payout is durable and Recovery queues it.
+  const broker = yield* CircuitBreaker.make({ name: "queue", threshold: 1, cooldownMs: config.breakerCooldownMs })
+
+  const enqueue = (t: Transaction) =>
+    broker
+      .run(
+        queue.publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: 0 }).pipe(
+          Effect.timeoutFail({
+            duration: config.publishTimeoutMs,
+            onTimeout: () => new ServiceUnavailable({ dependency: "rabbitmq" })
+          })
+        )
+      )
+      .pipe(
+        Effect.catchAll((e) =>
+          Effect.all([
+            Effect.logWarning("payout accepted, its queue message is left to recovery", { reason: e._tag }),
+            Metric.increment(intakePublishDeferred),
+            Effect.ignore(store.markUnqueued(t.transactionId))
+          ])
+        )
+      )
 
   /** Under the user's lease: the store's conditional reserve is what really guards the money. */
   const reserve = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
@@ -107,9 +134,7 @@ const make = Effect.gen(function* () {
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
     // The event goes out before the queue message, so no worker event can overtake it.
     yield* announce(store, bus, t)
-    yield* queue
-      .publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: 0 })
-      .pipe(Effect.catchAll((e) => Effect.logWarning("payout queued later by recovery", e)))
+    yield* enqueue(t)
     return { transactionId: t.transactionId, amount: t.amount, currency: t.currency, replayed: false, rateLimit }
   })
 
@@ -124,8 +149,9 @@ const make = Effect.gen(function* () {
 
 /**
  * The gateway's use case: validate → rate limit → idempotency → user lease →
- * atomic reserve → PAYOUT_INITIATED → publish. Once reserved, the payout is
- * durable: if the broker is down, Recovery publishes it later.
+ * atomic reserve → PAYOUT_INITIATED → publish (bounded by QUEUE_PUBLISH_TIMEOUT_MS,
+ * skipped while the breaker is open). Once reserved, the payout is durable: when
+ * the publish does not go through, it is marked for Recovery, which queues it soon.
  */
 export class PayoutIntake extends Context.Tag("swiftpay/PayoutIntake")<PayoutIntake, PayoutIntakeShape>() {
   static readonly layer = Layer.effect(PayoutIntake, make)

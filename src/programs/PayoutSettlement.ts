@@ -1,8 +1,16 @@
-import { Config, Context, Duration, Effect, Layer, Metric, Option } from "effect"
-import { isTerminal, type ServiceUnavailable, type Transaction, type TransactionNotFound } from "../domain/index.js"
+import { randomUUID } from "node:crypto"
+import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
+import {
+  type AttemptRef,
+  attemptOf,
+  isTerminal,
+  type Processing,
+  type ServiceUnavailable,
+  type TransactionNotFound
+} from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
-import { PayoutStore } from "../ports/PayoutStore.js"
+import { type Finish, PayoutStore } from "../ports/PayoutStore.js"
 import { SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
@@ -17,70 +25,135 @@ export interface PayoutSettlementShape {
   ) => Effect.Effect<void, TransactionNotFound | ServiceUnavailable>
 }
 
+/** A busy payout is asked about again this long after its lease ends, so the owner's last heartbeat has landed. */
+const BUSY_MARGIN_MS = 250
+
 const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const queue = yield* PayoutQueue
   const bus = yield* EventBus
   const rail = yield* SettlementRail
-  const retry = yield* Config.all({ maxRetryAttempts: Settings.maxRetryAttempts, retryDelayMs: Settings.retryDelayMs })
-
-  /** Counted once: by the attempt the final state belongs to, not by a late one that found it done. */
-  const finished = (t: Transaction, attempt: number) =>
-    Effect.zipRight(
-      isTerminal(t) && t.attempts === attempt
-        ? Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag))
-        : Effect.void,
-      announce(store, bus, t)
-    )
+  const config = yield* Config.all({
+    maxRetryAttempts: Settings.maxRetryAttempts,
+    retryDelayMs: Settings.retryDelayMs,
+    leaseMs: Settings.settlementLeaseMs
+  })
+  // Who holds a lease: this process. Attempts are told apart by their number.
+  const owner = `settlement-${process.pid}-${randomUUID().slice(0, 8)}`
+  const lease = { owner, ms: config.leaseMs }
 
   /**
-   * Claims the next attempt. A redelivered message whose own claim went through
-   * (attempts moved by exactly one) was abandoned by a consumer that died or was
-   * stopped: it takes the payout over at once instead of waiting for Recovery.
+   * The final write, its metric and its event. The write and the count are one
+   * uninterruptible step: the attempt that moved the payout counts it, once.
    */
-  const claimAttempt = (message: PayoutMessage, delivery: Delivery) =>
-    Effect.flatMap(store.startProcessing(message.transactionId, message.expectedAttempts), (claim) => {
-      const t = claim.transaction
-      return claim._tag === "Stale" &&
-        delivery.redelivered &&
-        t._tag === "processing" &&
-        t.attempts === message.expectedAttempts + 1
-        ? store.startProcessing(message.transactionId, t.attempts)
-        : Effect.succeed(claim)
+  const finish = (write: Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable>) =>
+    Effect.uninterruptible(
+      Effect.tap(write, ({ moved, transaction: t }) =>
+        moved && isTerminal(t) ? Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)) : Effect.void
+      )
+    ).pipe(
+      Effect.tap(({ moved, transaction: t }) =>
+        moved
+          ? Effect.zipRight(
+              t._tag === "failed"
+                ? Effect.logWarning("payout failed, hold released", { reason: t.failureReason })
+                : Effect.logInfo(`payout ${t._tag}`),
+              announce(store, bus, t)
+            )
+          : Effect.logInfo("attempt no longer holds the payout: nothing written", { status: t._tag })
+      )
+    )
+
+  /** Keeps the lease alive while `self` runs (every third of it); stops once the attempt lost the payout. */
+  const withHeartbeat = <A, E>(ref: AttemptRef, self: Effect.Effect<A, E>) => {
+    const every = Duration.millis(Math.max(1, Math.floor(config.leaseMs / 3)))
+    const beat = store.renewLease(ref, config.leaseMs).pipe(
+      Effect.tap((held) => (held ? Effect.void : Effect.logWarning("settlement lease lost to another attempt"))),
+      Effect.catchAll((e) => Effect.as(Effect.logWarning("lease renewal failed", e), true))
+    )
+    return Effect.scoped(
+      Effect.zipRight(
+        Effect.forkScoped(
+          Effect.repeat(Effect.delay(beat, every), { while: (held) => held, schedule: Schedule.forever })
+        ),
+        self
+      )
+    )
+  }
+
+  /** A live attempt owns the payout: look again once its lease is over (in the broker, not here). */
+  const later = (message: PayoutMessage, t: Processing) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const wait = Math.max(BUSY_MARGIN_MS, t.claimedUntil - now + BUSY_MARGIN_MS)
+      return Effect.zipRight(
+        Effect.logDebug("payout busy with a live attempt, asking again later", { attempt: t.attempts, waitMs: wait }),
+        queue.publishDelayed({ ...message, expectedAttempts: t.attempts }, wait)
+      )
+    })
+
+  /** Stopped before the end (a shutdown past its drain time): give the lease up, so the redelivery takes over at once. */
+  const giveUp = (ref: AttemptRef) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => store.deferAttempt(ref, now)).pipe(
+      Effect.zipRight(Effect.logInfo("settlement attempt stopped, lease given up")),
+      Effect.ignore
+    )
+
+  const run = (t: Processing, first: boolean) =>
+    attempt(t, first).pipe(
+      Effect.onInterrupt(() => giveUp(attemptOf(t))),
+      Effect.annotateLogs({ attempt: t.attempts })
+    )
+
+  const attempt = (t: Processing, first: boolean) =>
+    Effect.gen(function* () {
+      const ref = attemptOf(t)
+      yield* Effect.logInfo("settlement attempt started")
+      if (first) yield* announce(store, bus, t)
+
+      const paid = yield* withHeartbeat(
+        ref,
+        rail
+          .pay({ ...t, idempotencyKey: t.transactionId, attempt: t.attempts })
+          .pipe(Effect.either, Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } }))
+      )
+      if (paid._tag === "Right") return yield* finish(store.settle(ref))
+      const failure = paid.left
+      if (failure.transient) {
+        const wait = yield* delayAfter(config, t.attempts)
+        if (Option.isSome(wait)) {
+          const waitMs = Duration.toMillis(wait.value)
+          const retryAt = (yield* Clock.currentTimeMillis) + waitMs
+          yield* Effect.logInfo("transient rail failure, retrying later", { reason: failure.reason, waitMs })
+          const deferred = yield* store.deferAttempt(ref, retryAt)
+          if (deferred._tag !== "processing" || deferred.attempts !== t.attempts) return
+          return yield* queue.publishDelayed(
+            { transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts },
+            waitMs
+          )
+        }
+      }
+      const reason = failure.transient
+        ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
+        : failure.reason
+      yield* finish(store.release(ref, reason))
     })
 
   const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage, delivery: Delivery) {
     yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
-    const claim = yield* claimAttempt(message, delivery)
-    if (claim._tag === "Stale") {
-      // A repeat after a crash between the final move and the ack: say again how it ended.
-      if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
-      return
+    const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts, lease)
+    switch (claim._tag) {
+      case "Claimed":
+        return yield* run(claim.transaction, claim.first)
+      case "Busy":
+        return yield* later(message, claim.transaction)
+      case "Stale":
+        // A repeat after a crash between the final move and the ack: say again how it ended.
+        if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
+        return yield* Effect.logDebug("stale payout message dropped", {
+          status: claim.transaction._tag,
+          redelivered: delivery.redelivered
+        })
     }
-    const t = claim.transaction
-    if (claim.first) yield* announce(store, bus, t)
-
-    const paid = yield* rail
-      .pay({ ...t, attempt: t.attempts })
-      .pipe(Effect.either, Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } }))
-    if (paid._tag === "Right") {
-      return yield* finished(yield* store.settle(t.transactionId), t.attempts)
-    }
-    const failure = paid.left
-    if (failure.transient) {
-      const wait = yield* delayAfter(retry, t.attempts)
-      if (Option.isSome(wait)) {
-        yield* Effect.logInfo("transient rail failure, retrying later", { attempt: t.attempts, reason: failure.reason })
-        return yield* queue.publishDelayed(
-          { transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts },
-          Duration.toMillis(wait.value)
-        )
-      }
-    }
-    const reason = failure.transient
-      ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
-      : failure.reason
-    yield* finished(yield* store.release(t.transactionId, reason), t.attempts)
   })
 
   const handle = (message: PayoutMessage, delivery: Delivery = { redelivered: false }) =>
@@ -88,15 +161,18 @@ const make = Effect.gen(function* () {
       Metric.increment(settlementsInFlight),
       () => Metric.trackDuration(settleOnce(message, delivery), settlementLatency),
       () => Metric.incrementBy(settlementsInFlight, -1)
-    )
+    ).pipe(Effect.annotateLogs({ transactionId: message.transactionId, userId: message.userId }))
 
   return { handle } satisfies PayoutSettlementShape
 })
 
 /**
- * The worker's use case: claim the attempt → PAYOUT_PROCESSING → rail → settle
- * (held → paid out) or release (held → available) → COMPLETED / FAILED. A
- * transient failure waits in the broker's delay queue for the next attempt.
+ * The worker's use case: claim the attempt under a lease → PAYOUT_PROCESSING →
+ * rail (idempotency key = transactionId; the lease renewed meanwhile) → settle
+ * (held → paid out) or release (held → available), each a compare-and-set on
+ * the attempt → COMPLETED / FAILED. A transient failure gives the lease up and
+ * waits in the broker's delay queue for the next attempt; a payout a live
+ * attempt holds is looked at again when that lease ends.
  */
 export class PayoutSettlement extends Context.Tag("swiftpay/PayoutSettlement")<
   PayoutSettlement,

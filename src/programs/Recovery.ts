@@ -1,13 +1,14 @@
-import { Clock, Config, Context, Effect, HashMap, Layer, Option, Ref, Schedule } from "effect"
-import type { ServiceUnavailable, TransactionId } from "../domain/index.js"
+import { Config, Context, Effect, Layer, Metric, Schedule } from "effect"
+import type { Open, ServiceUnavailable } from "../domain/index.js"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
+import { recoveryRequeued } from "./metrics.js"
 
 export interface RecoveryShape {
   /**
-   * Re-queues every payout idle in initiated/processing past the threshold, at most
-   * once per threshold for the same attempt; returns how many it re-queued.
+   * Re-queues the payouts nobody works on (initiated, or their lease expired) that
+   * have been off the queue for RECOVERY_IDLE_MS; returns how many it re-queued.
    */
   readonly runOnce: Effect.Effect<number, ServiceUnavailable>
 }
@@ -15,42 +16,42 @@ export interface RecoveryShape {
 const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const queue = yield* PayoutQueue
-  const idleMs = yield* Settings.recoveryIdleMs
-  // What this process last re-queued, by payout and attempt: a slow queue must not be fed
-  // the same payout on every pass, or recovery would grow the very backlog it waits on.
-  const requeued = yield* Ref.make(HashMap.empty<TransactionId, { readonly attempts: number; readonly at: number }>())
+  const { idleMs, batch } = yield* Config.all({
+    idleMs: Settings.recoveryIdleMs,
+    batch: Settings.recoveryBatchSize
+  })
+
+  /** A publish that fails leaves the payout due again at once, for the next pass. */
+  const requeue = (t: Open) =>
+    queue.publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts }).pipe(
+      Effect.as(1),
+      Effect.catchAll(() => Effect.as(Effect.ignore(store.markUnqueued(t.transactionId)), 0))
+    )
 
   const runOnce = Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis
-    const stuck = yield* store.stuck(idleMs, 500)
-    const before = yield* Ref.get(requeued)
-    const due = stuck.filter((t) =>
-      Option.match(HashMap.get(before, t.transactionId), {
-        onNone: () => true,
-        onSome: (last) => last.attempts !== t.attempts || now - last.at >= idleMs
-      })
-    )
-    yield* Effect.forEach(
-      due,
-      (t) => queue.publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts }),
-      { concurrency: 16, discard: true }
-    )
-    const stillStuck = HashMap.filter(before, (_, id) => stuck.some((t) => t.transactionId === id))
-    yield* Ref.set(
-      requeued,
-      due.reduce((m, t) => HashMap.set(m, t.transactionId, { attempts: t.attempts, at: now }), stillStuck)
-    )
-    if (due.length > 0) yield* Effect.logInfo("recovery re-queued stuck payouts", { count: due.length })
-    return due.length
+    // The claim is recorded in the store, so every worker and every restart shares it.
+    const due = yield* store.claimStuck(idleMs, batch)
+    if (due.length === 0) return 0
+    const sent = yield* Effect.forEach(due, requeue, { concurrency: 16 })
+    const count = sent.reduce((a, b) => a + b, 0)
+    yield* Metric.incrementBy(recoveryRequeued, count)
+    yield* Effect.logInfo("recovery re-queued payouts", {
+      count,
+      failed: due.length - count,
+      initiated: due.filter((t) => t._tag === "initiated").length,
+      leaseExpired: due.filter((t) => t._tag === "processing").length
+    })
+    return count
   }).pipe(Effect.withSpan("Recovery.runOnce"))
 
   return { runOnce } satisfies RecoveryShape
 })
 
 /**
- * Nothing stays held forever: a crash between reserve and publish, or in the
- * middle of a settlement, leaves an open payout that this re-drives. Every
- * settlement step is conditional, so re-driving a live payout is harmless.
+ * Nothing stays held forever: a payout whose message never reached the broker
+ * (a gateway that died, or a broker that was down), or whose settlement attempt
+ * died with its lease, is put on the queue again. A live attempt renews its
+ * lease, so Recovery never races it.
  */
 export class Recovery extends Context.Tag("swiftpay/Recovery")<Recovery, RecoveryShape>() {
   static readonly layer = Layer.effect(Recovery, make)

@@ -28,3 +28,13 @@ export const settlementLatency = Metric.histogram(
 export const settlementsInFlight = Metric.gauge("swiftpay_settlements_in_flight", {
   description: "Settlement attempts running in this process"
 })
+
+export const recoveryRequeued = Metric.counter("swiftpay_recovery_requeued_total", {
+  description: "Payouts Recovery put on the queue again (never queued, or their settlement lease expired)",
+  incremental: true
+})
+
+export const intakePublishDeferred = Metric.counter("swiftpay_intake_publish_deferred_total", {
+  description: "Accepted payouts whose queue message was left to Recovery (broker down or slow)",
+  incremental: true
+})

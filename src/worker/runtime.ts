@@ -2,7 +2,6 @@ import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import * as Tracing from "../infra/otel/tracing.js"
-import { SettlementRail } from "../ports/SettlementRail.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery } from "../programs/Recovery.js"
 import * as Infra from "../runtime/infra.js"
@@ -26,7 +25,7 @@ const Ops = Layer.unwrapEffect(
  */
 export const layer = Layer.mergeAll(SettlementConsumer, Recovery.loop, Ops).pipe(
   Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, Health)),
-  Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, SettlementRail.layerMemory)),
+  Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, Infra.Rail)),
   Layer.provideMerge(Infra.Redis),
   Layer.provide(Tracing.layerConfig("swiftpay-worker")),
   Layer.provide(Logging.layer("json"))

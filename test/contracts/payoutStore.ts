@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, type Layer, Option, TestClock } from "effect"
-import { type Currency, minor, type NewPayout, TransactionId, UserId } from "../../src/domain/index.js"
+import { attemptOf, type Currency, minor, type NewPayout, TransactionId, UserId } from "../../src/domain/index.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 
 export interface StoreContractOptions {
@@ -9,6 +9,9 @@ export interface StoreContractOptions {
   /** Moves the clock: TestClock for memory, real waiting or no-op for a server. */
   readonly advance?: (ms: number) => Effect.Effect<void>
 }
+
+const LEASE_MS = 10_000
+const lease = (owner: string) => ({ owner, ms: LEASE_MS })
 
 let seq = 0
 /** Ids unique across runs, so suites can share a database. */
@@ -123,46 +126,129 @@ export const payoutStoreContract = (
           yield* expectClean
         }))
 
-      test("settle: processing → completed once; repeats are no-ops", () =>
+      test("settle: processing → completed once, by the attempt that holds it; repeats are no-ops", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
           const t = yield* store.reserve(payout(userId, 300), null)
-          expect((yield* store.settle(t.transactionId))._tag).toBe("initiated")
-          const claim = yield* store.startProcessing(t.transactionId, 0)
+          const early = { transactionId: t.transactionId, attempt: 0, owner: "w1" }
+          expect(yield* store.settle(early)).toMatchObject({ moved: false, transaction: { _tag: "initiated" } })
+          const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
           expect(claim).toMatchObject({
             _tag: "Claimed",
             first: true,
-            transaction: { _tag: "processing", attempts: 1 }
+            transaction: { _tag: "processing", attempts: 1, claimedBy: "w1" }
           })
-          const stale = yield* store.startProcessing(t.transactionId, 0)
-          expect(stale._tag).toBe("Stale")
-          const done = yield* store.settle(t.transactionId)
-          expect(done._tag).toBe("completed")
-          expect((yield* store.settle(t.transactionId))._tag).toBe("completed")
-          expect((yield* store.release(t.transactionId, "late"))._tag).toBe("completed")
-          expect((yield* store.startProcessing(t.transactionId, 1))._tag).toBe("Stale")
+          if (claim._tag !== "Claimed") return expect.unreachable()
+          expect(claim.transaction.claimedUntil).toBe(claim.transaction.updatedAt + LEASE_MS)
+          const ref = attemptOf(claim.transaction)
+          // a duplicate of the first message while attempt 1 is live: busy, not a second attempt
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w2")))._tag).toBe("Busy")
+          // a foreign owner, or another attempt number, cannot finish it
+          expect((yield* store.settle({ ...ref, owner: "w2" })).moved).toBe(false)
+          expect((yield* store.release({ ...ref, attempt: 2 }, "x")).moved).toBe(false)
+          const done = yield* store.settle(ref)
+          expect(done).toMatchObject({ moved: true, transaction: { _tag: "completed" } })
+          expect(yield* store.settle(ref)).toMatchObject({ moved: false, transaction: { _tag: "completed" } })
+          expect(yield* store.release(ref, "late")).toMatchObject({ moved: false, transaction: { _tag: "completed" } })
+          expect((yield* store.startProcessing(t.transactionId, 1, lease("w2")))._tag).toBe("Stale")
+          expect(yield* store.renewLease(ref, LEASE_MS)).toBe(false)
           expect(yield* balances(userId)).toMatchObject({ available: 700, held: 0, paidOut: 300, funded: 1_000 })
           const actions = (yield* store.audit(t.transactionId)).map((e) => e.action)
           expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
           yield* expectClean
         }))
 
-      test("release: processing → failed gives the money back once", () =>
+      test("release: only an expired lease is taken over; the old attempt can no longer move money", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
           const t = yield* store.reserve(payout(userId, 300), null)
-          yield* store.startProcessing(t.transactionId, 0)
-          const again = yield* store.startProcessing(t.transactionId, 1)
-          expect(again).toMatchObject({ _tag: "Claimed", first: false, transaction: { attempts: 2 } })
-          const failed = yield* store.release(t.transactionId, "rail said no")
-          expect(failed).toMatchObject({ _tag: "failed", failureReason: "rail said no" })
-          expect((yield* store.release(t.transactionId, "again"))._tag).toBe("failed")
-          expect((yield* store.settle(t.transactionId))._tag).toBe("failed")
+          const first = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          if (first._tag !== "Claimed") return expect.unreachable()
+          const old = attemptOf(first.transaction)
+          yield* advance(LEASE_MS - 1)
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w2")))._tag).toBe("Busy")
+          expect((yield* store.startProcessing(t.transactionId, 1, lease("w2")))._tag).toBe("Busy")
+          yield* advance(1)
+          // the redelivered first message takes the abandoned attempt over
+          const again = yield* store.startProcessing(t.transactionId, 0, lease("w2"))
+          expect(again).toMatchObject({ _tag: "Claimed", first: false, transaction: { attempts: 2, claimedBy: "w2" } })
+          if (again._tag !== "Claimed") return expect.unreachable()
+          expect(yield* store.renewLease(old, LEASE_MS)).toBe(false)
+          expect((yield* store.settle(old)).moved).toBe(false)
+          const failed = yield* store.release(attemptOf(again.transaction), "rail said no")
+          expect(failed).toMatchObject({ moved: true, transaction: { _tag: "failed", failureReason: "rail said no" } })
+          expect((yield* store.release(attemptOf(again.transaction), "again")).moved).toBe(false)
           expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0, paidOut: 0 })
-          expect((yield* Effect.flip(store.settle(freshTxn())))._tag).toBe("TransactionNotFound")
+          expect((yield* Effect.flip(store.settle({ ...old, transactionId: freshTxn() })))._tag).toBe(
+            "TransactionNotFound"
+          )
           yield* expectClean
+        }))
+
+      test("the heartbeat keeps the lease; a deferred attempt frees it for the retry message", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* store.reserve(payout(userId, 100), null)
+          const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          if (claim._tag !== "Claimed") return expect.unreachable()
+          const ref = attemptOf(claim.transaction)
+          yield* advance(LEASE_MS - 100)
+          expect(yield* store.renewLease(ref, LEASE_MS)).toBe(true)
+          yield* advance(LEASE_MS - 100)
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w2")))._tag).toBe("Busy")
+          expect((yield* store.claimStuck(0, 1_000)).filter((s) => s.userId === userId)).toEqual([])
+
+          const now = claim.transaction.updatedAt + 2 * (LEASE_MS - 100)
+          const deferred = yield* store.deferAttempt(ref, now + 5_000)
+          expect(deferred).toMatchObject({ _tag: "processing", attempts: 1, queuedAt: now + 5_000 })
+          // not Recovery's before the retry is due and idle
+          expect((yield* store.claimStuck(1_000, 1_000)).filter((s) => s.userId === userId)).toEqual([])
+          const retry = yield* store.startProcessing(t.transactionId, 1, lease("w2"))
+          expect(retry).toMatchObject({ _tag: "Claimed", transaction: { attempts: 2, claimedBy: "w2" } })
+          // a deferral by an attempt that lost the payout changes nothing
+          expect(yield* store.deferAttempt(ref, 0)).toMatchObject({ attempts: 2, claimedBy: "w2" })
+        }))
+
+      test("claimStuck: idle initiated and lease-expired payouts, once per idle period across callers", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const mine = (ts: ReadonlyArray<{ readonly userId: UserId; readonly transactionId: TransactionId }>) =>
+            ts.filter((x) => x.userId === userId).map((x) => x.transactionId)
+          const a = yield* store.reserve(payout(userId, 1), null)
+          const live = yield* store.reserve(payout(userId, 2), null)
+          const dead = yield* store.reserve(payout(userId, 3), null)
+          const done = yield* store.reserve(payout(userId, 4), null)
+          yield* store.startProcessing(live.transactionId, 0, { owner: "w1", ms: 60_000 })
+          yield* store.startProcessing(dead.transactionId, 0, { owner: "w1", ms: 1_000 })
+          const d = yield* store.startProcessing(done.transactionId, 0, lease("w1"))
+          if (d._tag !== "Claimed") return expect.unreachable()
+          yield* store.settle(attemptOf(d.transaction))
+          expect(mine(yield* store.claimStuck(4_000, 1_000))).toEqual([])
+          yield* advance(5_000)
+          const racing = yield* Effect.all(
+            [0, 1, 2].map(() => store.claimStuck(4_000, 1_000)),
+            {
+              concurrency: "unbounded"
+            }
+          )
+          const claimed = racing.flatMap(mine)
+          expect([...claimed].sort()).toEqual([a.transactionId, dead.transactionId].sort())
+          expect(mine(yield* store.claimStuck(4_000, 1_000))).toEqual([])
+          yield* advance(4_000)
+          expect([...mine(yield* store.claimStuck(4_000, 1_000))].sort()).toEqual(
+            [a.transactionId, dead.transactionId].sort()
+          )
+          // a payout whose message did not reach the broker is due at once
+          const unqueued = yield* store.reserve(payout(userId, 5), null)
+          yield* store.markUnqueued(unqueued.transactionId)
+          expect(mine(yield* store.claimStuck(4_000, 1_000))).toEqual([unqueued.transactionId])
+          yield* store.markUnqueued(done.transactionId)
+          expect(mine(yield* store.claimStuck(0, 1_000))).not.toContain(done.transactionId)
+          expect(yield* store.getTransaction(done.transactionId)).toMatchObject({ value: { _tag: "completed" } })
         }))
 
       test("idempotency: start, replay, reuse, in flight, abandon, lapse", () =>
@@ -230,8 +316,9 @@ export const payoutStoreContract = (
             ids.push((yield* store.reserve(payout(userId, 10 + i), null)).transactionId)
             yield* advance(10)
           }
-          yield* store.startProcessing(ids[0] ?? freshTxn(), 0)
-          yield* store.settle(ids[0] ?? freshTxn())
+          const claim = yield* store.startProcessing(ids[0] ?? freshTxn(), 0, lease("w1"))
+          if (claim._tag !== "Claimed") return expect.unreachable()
+          yield* store.settle(attemptOf(claim.transaction))
           const first = yield* store.history(userId, { limit: 2 })
           expect(first.transactions.map((t) => t.transactionId)).toEqual([ids[4], ids[3]])
           const second = yield* store.history(userId, { limit: 2, cursor: first.nextCursor ?? undefined })
@@ -242,24 +329,6 @@ export const payoutStoreContract = (
           const completed = yield* store.history(userId, { limit: 50, status: "completed" })
           expect(completed.transactions.map((t) => t.transactionId)).toEqual([ids[0]])
           expect((yield* store.history(freshUser(), { limit: 10 })).transactions).toEqual([])
-        }))
-
-      test("stuck: open payouts idle past the threshold, oldest first", () =>
-        Effect.gen(function* () {
-          const store = yield* PayoutStore
-          const userId = yield* fundedUser(1_000)
-          const a = yield* store.reserve(payout(userId, 1), null)
-          yield* advance(5_000)
-          const b = yield* store.reserve(payout(userId, 2), null)
-          yield* store.startProcessing(b.transactionId, 0)
-          const c = yield* store.reserve(payout(userId, 3), null)
-          yield* store.startProcessing(c.transactionId, 0)
-          yield* store.settle(c.transactionId)
-          yield* advance(5_000)
-          const stuck = (yield* store.stuck(4_000, 1_000)).filter((t) => t.userId === userId)
-          expect(stuck.map((t) => t.transactionId)).toEqual([a.transactionId, b.transactionId])
-          const older = (yield* store.stuck(8_000, 1_000)).filter((t) => t.userId === userId)
-          expect(older.map((t) => t.transactionId)).toEqual([a.transactionId])
         }))
 
       test(
@@ -280,22 +349,19 @@ export const payoutStoreContract = (
             const first = page.transactions[0]
             if (!first) return expect.unreachable()
             const claims = yield* Effect.all(
-              [0, 1, 2].map(() => store.startProcessing(first.transactionId, 0)),
-              {
-                concurrency: "unbounded"
-              }
+              [0, 1, 2].map((i) => store.startProcessing(first.transactionId, 0, lease(`w${i}`))),
+              { concurrency: "unbounded" }
             )
-            expect(claims.filter((c) => c._tag === "Claimed")).toHaveLength(1)
-            yield* Effect.all(
-              [
-                store.settle(first.transactionId),
-                store.release(first.transactionId, "x"),
-                store.settle(first.transactionId)
-              ],
-              {
-                concurrency: "unbounded"
-              }
+            const won = claims.filter((c) => c._tag === "Claimed")
+            expect(won).toHaveLength(1)
+            const winner = won[0]
+            if (winner === undefined) return expect.unreachable()
+            const ref = attemptOf(winner.transaction)
+            const finishes = yield* Effect.all(
+              [store.settle(ref), store.release(ref, "x"), store.settle(ref), store.settle({ ...ref, owner: "x" })],
+              { concurrency: "unbounded" }
             )
+            expect(finishes.filter((f) => f.moved)).toHaveLength(1)
             const b = yield* balances(userId)
             expect((b?.available ?? 0) + (b?.held ?? 0) + (b?.paidOut ?? 0)).toBe(1_000)
             yield* expectClean

@@ -17,6 +17,7 @@ const request = (metadata: Metadata, attempt = 1) =>
     makeTransactionId,
     (transactionId): RailRequest => ({
       transactionId,
+      idempotencyKey: transactionId,
       userId: UserId.make("rail-user"),
       amount: Minor.make(2_500),
       currency: "EUR",
@@ -74,6 +75,17 @@ export const settlementRailContract = <E, R>(
         expect(first._tag).toBe("Right")
         expect([again, ...concurrent]).toEqual([first, first, first, first])
         yield* expectPaid(1)
+      }).pipe(Effect.provide(layer)))
+
+    test("the idempotency key decides: the same key is answered once, another key is a new transfer", () =>
+      Effect.gen(function* () {
+        const r = yield* request({})
+        const first = yield* pay(r)
+        const sameKey = yield* pay({ ...r, attempt: 2 })
+        expect(sameKey).toEqual(first)
+        const otherKey = yield* pay({ ...r, idempotencyKey: `${r.idempotencyKey}-other` })
+        expect(otherKey._tag).toBe("Right")
+        yield* expectPaid(2)
       }).pipe(Effect.provide(layer)))
 
     test("concurrent first calls for one transaction pay once", () =>

@@ -98,7 +98,7 @@ describe("RabbitMQ PayoutQueue", () => {
       const dead = yield* Effect.promise(() => channel.get(names.deadLetterQueue, { noAck: true }))
       if (dead === false) return expect.fail("no dead letter")
       expect(dead.properties.messageId).toBe(sent.transactionId)
-      expect(dead.properties.headers?.["x-delivery-count"]).toBe(2)
+      expect(dead.properties.headers?.["x-swiftpay-failures"]).toBe(2)
       expect(String(dead.properties.headers?.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/)
     })
   )

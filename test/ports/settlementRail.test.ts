@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, TestClock } from "effect"
 import { Minor, makeTransactionId, type TransactionId, UserId } from "../../src/domain/index.js"
-import { layerWith, MemoryRail } from "../../src/ports/memory/rail.js"
+import { layerWith, MemoryRail, make } from "../../src/ports/memory/rail.js"
+import { RailBook } from "../../src/ports/RailBook.js"
 import { SettlementRail } from "../../src/ports/SettlementRail.js"
 import { settlementRailContract } from "../contracts/settlementRail.js"
 import { testClock } from "../contracts/time.js"
@@ -14,6 +15,7 @@ settlementRailContract("memory", layerWith({ processingDelayMs: 500, failureRate
 
 const request = (transactionId: TransactionId, attempt = 1) => ({
   transactionId,
+  idempotencyKey: transactionId,
   userId: UserId.make("rail-user"),
   amount: Minor.make(1),
   currency: "USD" as const,
@@ -90,5 +92,34 @@ describe("SettlementRail memory", () => {
         )
       )
     )
+  )
+})
+
+describe("SettlementRail over one shared RailBook", () => {
+  it.effect("two rail instances (two workers) pay a transaction once, whichever asks first", () =>
+    Effect.gen(function* () {
+      const [a, b] = yield* Effect.all([
+        make({ processingDelayMs: 10, failureRate: 0 }),
+        make({ processingDelayMs: 10, failureRate: 0 })
+      ])
+      const book = yield* RailBook
+      const ids = yield* Effect.all(Array.from({ length: 20 }, () => makeTransactionId))
+      const fiber = yield* Effect.fork(
+        Effect.forEach(ids, (id) => Effect.all([a.pay(request(id, 1)), b.pay(request(id, 2))], { concurrency: 2 }), {
+          concurrency: "unbounded"
+        })
+      )
+      yield* TestClock.adjust(10)
+      const answers = yield* Fiber.join(fiber)
+      for (const [x, y] of answers) expect(x).toEqual(y)
+      const calls = yield* book.statement
+      expect(calls).toHaveLength(40)
+      const paid = calls.filter((c) => c.fresh && c.outcome === "paid").map((c) => c.transactionId)
+      expect([...paid].sort()).toEqual([...ids].sort())
+      // a restarted worker (a third instance) is answered from the book without a transfer
+      const c = yield* make({ processingDelayMs: 10, failureRate: 0 })
+      expect(yield* c.pay(request(ids[0] ?? ("" as TransactionId), 3))).toEqual(answers[0]?.[0])
+      expect((yield* book.statement).filter((x) => x.fresh && x.outcome === "paid")).toHaveLength(20)
+    }).pipe(Effect.provide(RailBook.layerMemory))
   )
 })

@@ -44,9 +44,13 @@ export const crashablePorts = Layer.effectContext(
       Context.add(PayoutStore, {
         ...store,
         reserve: (p, t) => s(store.reserve(p, t)),
-        startProcessing: (id, n) => s(store.startProcessing(id, n)),
-        settle: (id) => s(store.settle(id)),
-        release: (id, r) => s(store.release(id, r))
+        startProcessing: (id, n, l) => s(store.startProcessing(id, n, l)),
+        renewLease: (a, ms) => s(store.renewLease(a, ms)),
+        deferAttempt: (a, at) => s(store.deferAttempt(a, at)),
+        settle: (a) => s(store.settle(a)),
+        release: (a, r) => s(store.release(a, r)),
+        claimStuck: (idle, limit) => s(store.claimStuck(idle, limit)),
+        markUnqueued: (id) => s(store.markUnqueued(id))
       }),
       Context.add(EventBus, { ...bus, publish: (e) => s(bus.publish(e)) }),
       Context.add(PayoutQueue, {

@@ -138,6 +138,6 @@ describe("PayoutIntake", () => {
       expect(c).toMatchObject({ value: { _tag: "completed", attempts: 2 } })
       expect(yield* usd(userId)).toMatchObject({ available: 10_000 - 1_150, held: 0, paidOut: 1_150 })
       expect((yield* store.reconcile).ok).toBe(true)
-    }).pipe(Effect.scoped, Effect.provide(testLayer()))
+    }).pipe(Effect.scoped, Effect.provide(testLayer({ rail: { processingDelayMs: 500, failureRate: 0 } })))
   )
 })

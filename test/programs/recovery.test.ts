@@ -1,22 +1,32 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Ref, TestClock } from "effect"
-import { minor, TransactionId } from "../../src/domain/index.js"
+import { Context, Effect, Layer, Ref, TestClock } from "effect"
+import { minor, type NewPayout, ServiceUnavailable, TransactionId, type UserId } from "../../src/domain/index.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { Recovery } from "../../src/programs/Recovery.js"
 import { createUser, infra, settings } from "./harness.js"
 
-/** The store, except that its first `stuck` query dies (a document that does not decode, an unknown driver error). */
-const firstStuckDies = Layer.effect(
+let n = 0
+const newPayout = (userId: UserId): NewPayout => ({
+  transactionId: TransactionId.make(`TXN_RECOVERY_${(n++).toString(16).toUpperCase().padStart(16, "0")}`),
+  userId,
+  amount: minor(100),
+  currency: "USD",
+  description: null,
+  metadata: {}
+})
+
+/** The store, except that its first `claimStuck` dies (a document that does not decode, an unknown driver error). */
+const firstClaimDies = Layer.effect(
   PayoutStore,
   Effect.gen(function* () {
     const store = yield* PayoutStore
     const died = yield* Ref.make(false)
     return {
       ...store,
-      stuck: (idleMs, limit) =>
+      claimStuck: (idleMs, limit) =>
         Effect.flatMap(Ref.getAndSet(died, true), (already) =>
-          already ? store.stuck(idleMs, limit) : Effect.dieMessage("corrupt document")
+          already ? store.claimStuck(idleMs, limit) : Effect.dieMessage("corrupt document")
         )
     }
   })
@@ -24,7 +34,7 @@ const firstStuckDies = Layer.effect(
 
 const layer = Recovery.loop.pipe(
   Layer.provide(Recovery.layer),
-  Layer.provide(firstStuckDies),
+  Layer.provide(firstClaimDies),
   Layer.provideMerge(infra()),
   Layer.provide(settings({ RECOVERY_IDLE_MS: "1000", RECOVERY_INTERVAL_MS: "1000" }))
 )
@@ -34,56 +44,107 @@ describe("Recovery.loop", () => {
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
       const store = yield* PayoutStore
-      // reserved, but the gateway crashed before publishing it
-      const t = yield* store.reserve(
-        {
-          transactionId: TransactionId.make("TXN_RECOVERY_00000000000000AA"),
-          userId,
-          amount: minor(100),
-          currency: "USD",
-          description: null,
-          metadata: {}
-        },
-        null
-      )
-      for (let i = 0; i < 5; i++) yield* TestClock.adjust(1_000)
       const queue = yield* PayoutQueue
+      // reserved, but the gateway crashed before publishing it
+      const t = yield* store.reserve(newPayout(userId), null)
+      expect((yield* queue.stats).ready).toBe(0)
+      for (let i = 0; i < 5; i++) yield* TestClock.adjust(1_000)
       expect((yield* queue.stats).ready).toBeGreaterThan(0)
-      expect(t._tag).toBe("initiated")
+      const after = yield* store.getTransaction(t.transactionId)
+      expect(after).toMatchObject({ value: { _tag: "initiated" } })
+      expect(after._tag === "Some" && after.value._tag === "initiated" ? after.value.queuedAt : 0).toBeGreaterThan(
+        t._tag === "initiated" ? t.queuedAt : Number.POSITIVE_INFINITY
+      )
     }).pipe(Effect.provide(layer))
   )
 })
 
-describe("Recovery.runOnce", () => {
-  const plain = Recovery.layer.pipe(Layer.provideMerge(infra()), Layer.provide(settings({ RECOVERY_IDLE_MS: "60000" })))
+/** A second worker's Recovery on the same store and queue: another instance of the program. */
+class Other extends Context.Tag("test/OtherRecovery")<Other, Recovery["Type"]>() {}
+const twoWorkers = Layer.mergeAll(Recovery.layer, Layer.effect(Other, Effect.provide(Recovery, Recovery.layer))).pipe(
+  Layer.provideMerge(infra()),
+  Layer.provide(settings({ RECOVERY_IDLE_MS: "60000" }))
+)
 
-  it.effect("re-queues a stuck payout once per idle period, not on every pass", () =>
+describe("Recovery.runOnce", () => {
+  it.effect("re-queues a stuck payout once per idle period in total, however many workers run it", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const store = yield* PayoutStore
+      const [a, b] = [yield* Recovery, yield* Other]
+      const queue = yield* PayoutQueue
+      yield* store.reserve(newPayout(userId), null)
+      expect(yield* a.runOnce).toBe(0)
+      yield* TestClock.adjust(60_000)
+      const first = yield* Effect.all([a.runOnce, b.runOnce, a.runOnce], { concurrency: "unbounded" })
+      expect(first.reduce((x, y) => x + y, 0)).toBe(1)
+      yield* TestClock.adjust(15_000)
+      expect(yield* a.runOnce).toBe(0)
+      expect(yield* b.runOnce).toBe(0)
+      expect((yield* queue.stats).ready).toBe(1)
+      yield* TestClock.adjust(45_000)
+      expect((yield* b.runOnce) + (yield* a.runOnce)).toBe(1)
+      expect((yield* queue.stats).ready).toBe(2)
+    }).pipe(Effect.provide(twoWorkers))
+  )
+
+  it.effect("never re-queues a payout whose lease is alive, however long it has been processing", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
       const store = yield* PayoutStore
       const recovery = yield* Recovery
-      const queue = yield* PayoutQueue
-      yield* store.reserve(
-        {
-          transactionId: TransactionId.make("TXN_RECOVERY_00000000000000BB"),
-          userId,
-          amount: minor(100),
-          currency: "USD",
-          description: null,
-          metadata: {}
-        },
-        null
-      )
-      expect(yield* recovery.runOnce).toBe(0)
-      yield* TestClock.adjust(60_000)
+      const t = yield* store.reserve(newPayout(userId), null)
+      const claim = yield* store.startProcessing(t.transactionId, 0, { owner: "live", ms: 30_000 })
+      if (claim._tag !== "Claimed") return expect.unreachable()
+      const ref = { transactionId: t.transactionId, attempt: 1, owner: "live" }
+      for (let i = 0; i < 10; i++) {
+        yield* TestClock.adjust(20_000)
+        expect(yield* store.renewLease(ref, 30_000)).toBe(true)
+        expect(yield* recovery.runOnce).toBe(0)
+      }
+      // the worker dies: once the lease runs out, the payout is re-queued
+      yield* TestClock.adjust(30_000)
       expect(yield* recovery.runOnce).toBe(1)
-      yield* TestClock.adjust(15_000)
-      expect(yield* recovery.runOnce).toBe(0)
+    }).pipe(Effect.provide(twoWorkers))
+  )
+
+  it.effect("a re-queue the broker refused is tried again on the next pass, not an idle period later", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const store = yield* PayoutStore
+      const recovery = yield* Recovery
+      const down = yield* Ref.make(true)
+      const t = yield* store.reserve(newPayout(userId), null)
+      yield* TestClock.adjust(60_000)
+      const queue = yield* PayoutQueue
+      const flaky = Recovery.layer.pipe(
+        Layer.provide(
+          Layer.succeed(PayoutQueue, {
+            ...queue,
+            publish: (m) =>
+              Effect.flatMap(Ref.get(down), (isDown) =>
+                isDown ? Effect.fail(new ServiceUnavailable({ dependency: "rabbitmq" })) : queue.publish(m)
+              )
+          })
+        ),
+        Layer.provide(Layer.succeed(PayoutStore, store)),
+        Layer.provide(settings({ RECOVERY_IDLE_MS: "60000" }))
+      )
+      const during = yield* Effect.provide(
+        Effect.flatMap(Recovery, (r) => r.runOnce),
+        flaky
+      )
+      expect(during).toBe(0)
+      yield* Ref.set(down, false)
+      expect(
+        yield* Effect.provide(
+          Effect.flatMap(Recovery, (r) => r.runOnce),
+          flaky
+        )
+      ).toBe(1)
       expect(yield* recovery.runOnce).toBe(0)
       expect((yield* queue.stats).ready).toBe(1)
-      yield* TestClock.adjust(45_000)
-      expect(yield* recovery.runOnce).toBe(1)
-      expect((yield* queue.stats).ready).toBe(2)
-    }).pipe(Effect.provide(plain))
+      expect(t._tag).toBe("initiated")
+    }).pipe(Effect.provide(twoWorkers))
   )
 })

@@ -4,6 +4,7 @@ import { isOpen, type Metadata, type TransactionId, type UserId } from "../../sr
 import { MemoryRail } from "../../src/ports/memory/rail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { RailBook } from "../../src/ports/RailBook.js"
 import { payoutsFinished } from "../../src/programs/metrics.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
@@ -223,5 +224,83 @@ describe("PayoutSettlement with two live attempts", () => {
       expect((yield* Metric.value(completed)).count - before).toBe(1)
       expect(yield* usd(userId)).toMatchObject({ available: 9_000, held: 0, paidOut: 1_000 })
     }).pipe(Effect.provide(slowRail))
+  )
+})
+
+describe("PayoutSettlement leases", () => {
+  const LEASE_MS = 3_000
+  const RAIL_MS = 10_000
+  const slowerThanLease = programs.pipe(
+    Layer.provideMerge(infra({ processingDelayMs: RAIL_MS, failureRate: 0 })),
+    Layer.provide(settings({ SETTLEMENT_LEASE_MS: String(LEASE_MS), RECOVERY_IDLE_MS: "1000" }))
+  )
+  const railCalls = (id: TransactionId) =>
+    Effect.flatMap(RailBook, (b) => b.statement).pipe(
+      Effect.orDie,
+      Effect.map((calls) => calls.filter((c) => c.transactionId === id))
+    )
+
+  it.scoped(
+    "a rail slower than the lease: heartbeats keep it, so Recovery and duplicates never start a second call",
+    () =>
+      Effect.gen(function* () {
+        const userId = yield* createUser(10_000)
+        const intake = yield* PayoutIntake
+        const settlement = yield* PayoutSettlement
+        const recovery = yield* Recovery
+        const queue = yield* PayoutQueue
+        const store = yield* PayoutStore
+        const { transactionId } = yield* intake.submit({
+          actor: { userId, role: "user" },
+          body: { userId, amount: 10 },
+          idempotencyKey: null
+        })
+        yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 4 }))
+        // duplicates of the first message, one of them flagged as a redelivery
+        yield* queue.publish({ transactionId, userId, expectedAttempts: 0 })
+        const forged = yield* Effect.fork(
+          settlement.handle({ transactionId, userId, expectedAttempts: 0 }, { redelivered: true })
+        )
+        for (let elapsed = 0; elapsed < RAIL_MS + 2_000; elapsed += 500) {
+          yield* TestClock.adjust(500)
+          yield* recovery.runOnce
+        }
+        yield* Fiber.join(forged)
+        const t = yield* store.getTransaction(transactionId)
+        expect(t).toMatchObject({ value: { _tag: "completed", attempts: 1 } })
+        const calls = yield* railCalls(transactionId)
+        expect(calls).toHaveLength(1)
+        expect(calls[0]).toMatchObject({ fresh: true, outcome: "paid", idempotencyKey: transactionId })
+        const processing = (yield* store.audit(transactionId)).filter((e) => e.action === "PAYOUT_PROCESSING")
+        expect(processing).toHaveLength(1)
+      }).pipe(Effect.provide(slowerThanLease))
+  )
+
+  it.scoped("an attempt whose worker died is taken over once its lease expires, and the rail answers it once", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const intake = yield* PayoutIntake
+      const settlement = yield* PayoutSettlement
+      const recovery = yield* Recovery
+      const queue = yield* PayoutQueue
+      const store = yield* PayoutStore
+      const { transactionId } = yield* intake.submit({
+        actor: { userId, role: "user" },
+        body: { userId, amount: 10 },
+        idempotencyKey: null
+      })
+      // a worker that claims and then vanishes: no heartbeat, no release of its lease
+      const claim = yield* store.startProcessing(transactionId, 0, { owner: "dead-worker", ms: LEASE_MS })
+      expect(claim._tag).toBe("Claimed")
+      yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 4 }))
+      yield* TestClock.adjust(LEASE_MS - 1)
+      expect(yield* recovery.runOnce).toBe(0)
+      yield* TestClock.adjust(1)
+      expect(yield* recovery.runOnce).toBe(1)
+      for (let i = 0; i < 30; i++) yield* TestClock.adjust(500)
+      expect(yield* store.getTransaction(transactionId)).toMatchObject({ value: { _tag: "completed", attempts: 2 } })
+      expect(yield* railCalls(transactionId)).toHaveLength(1)
+      expect(yield* usd(userId)).toMatchObject({ held: 0, paidOut: 1_000 })
+    }).pipe(Effect.provide(slowerThanLease))
   )
 })

@@ -25,8 +25,8 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
       { key: { transactionId: 1 }, ...uniqueWhere("transactionId") },
       // history: newest first with a (createdAt, transactionId) cursor
       { key: { userId: 1, createdAt: -1, transactionId: -1 } },
-      // recovery: open payouts idle the longest
-      { key: { status: 1, updatedAt: 1 } }
+      // recovery: open payouts off the queue the longest
+      { key: { status: 1, queuedAt: 1 } }
     ]
   ],
   [

@@ -25,6 +25,7 @@ import { collections, ensureIndexes } from "./indexes.js"
 import { makeIntake } from "./intake.js"
 import { makeQueries } from "./queries.js"
 import { makeRecords } from "./records.js"
+import { makeRecovery } from "./recovery.js"
 import { makeSettlement } from "./settlement.js"
 import { makeUsers } from "./users.js"
 
@@ -39,7 +40,8 @@ export const make = Effect.gen(function* () {
     ...makeIdempotency(records),
     ...makeIntake(records),
     ...makeSettlement(records),
-    ...makeQueries(records)
+    ...makeQueries(records),
+    ...makeRecovery(records)
   }
   return store
 })

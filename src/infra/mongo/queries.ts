@@ -1,4 +1,4 @@
-import { Clock, Effect } from "effect"
+import { Effect } from "effect"
 import { reconcile } from "../../domain/index.js"
 import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { AccountDoc, AuditDoc, decode, PostingDoc, TransactionDoc } from "./documents.js"
@@ -9,7 +9,7 @@ const open = { status: { $in: ["initiated", "processing"] } }
 
 export const makeQueries = (
   r: Records
-): Pick<PayoutStoreShape, "getTransaction" | "history" | "accounts" | "audit" | "stuck" | "reconcile" | "ping"> => {
+): Pick<PayoutStoreShape, "getTransaction" | "history" | "accounts" | "audit" | "reconcile" | "ping"> => {
   const { c } = r
   const all =
     <A, I>(schema: Parameters<typeof decode<A, I>>[0]) =>
@@ -61,21 +61,6 @@ export const makeQueries = (
     audit: Effect.fn("MongoPayoutStore.audit")(function* (transactionId) {
       const docs = yield* query(call(() => c.audit.find({ transactionId }).sort({ at: 1, _id: 1 }).toArray()))
       return yield* all(AuditDoc)(docs)
-    }),
-
-    stuck: Effect.fn("MongoPayoutStore.stuck")(function* (idleMs, limit) {
-      const now = yield* Clock.currentTimeMillis
-      const docs = yield* query(
-        call(() =>
-          c.transactions
-            .find({ ...open, updatedAt: { $lte: now - idleMs } })
-            .sort({ updatedAt: 1 })
-            .limit(Math.max(limit, 1))
-            .toArray()
-        )
-      )
-      const found = yield* all(TransactionDoc)(docs)
-      return found.filter((t) => t._tag === "initiated" || t._tag === "processing").slice(0, limit)
     }),
 
     /**

@@ -6,6 +6,7 @@ import {
   type AuditEntry,
   type Currency,
   IdempotencyKeyInUse,
+  isOpen,
   type Minor,
   makePosting,
   type PostingKind,
@@ -28,6 +29,15 @@ import {
 } from "./documents.js"
 import { call, type MongoFailure } from "./driver.js"
 import type { Collections } from "./indexes.js"
+
+/** Every field a concurrent writer may change (status, attempt, lease, queue mark), as it was read. */
+export const casFilter = (t: Transaction) => ({
+  transactionId: t.transactionId,
+  status: t._tag,
+  attempts: t.attempts,
+  ...(isOpen(t) ? { queuedAt: t.queuedAt } : {}),
+  ...(t._tag === "processing" ? { claimedBy: t.claimedBy, claimedUntil: t.claimedUntil } : {})
+})
 
 const inSession = (session: ClientSession | undefined) => (session === undefined ? {} : { session })
 
@@ -142,16 +152,12 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       call(() => c.transactions.insertOne({ ...stored }, { session }))
     )
 
-  /** Compare-and-set on (status, attempts): false when someone else moved it first. */
+  /** Compare-and-set on the document as it was read: false when someone else changed it first. */
   const replaceTransaction = (from: Transaction, to: Transaction, session: ClientSession) =>
     Effect.flatMap(encode(TransactionDoc)(to), (stored) =>
-      call(() =>
-        c.transactions.replaceOne(
-          { transactionId: from.transactionId, status: from._tag, attempts: from.attempts },
-          { ...stored },
-          { session }
-        )
-      ).pipe(Effect.map((r) => r.matchedCount === 1))
+      call(() => c.transactions.replaceOne(casFilter(from), { ...stored }, { session })).pipe(
+        Effect.map((r) => r.matchedCount === 1)
+      )
     )
 
   const insertUser = (u: User, session: ClientSession) =>

@@ -1,20 +1,38 @@
 import { Clock, Effect, Option } from "effect"
 import type { ClientSession } from "mongodb"
 import {
+  type AttemptRef,
+  claimDecision,
+  isHeldBy,
   isOpen,
   type Processing,
+  type ServiceUnavailable,
   type Transaction,
   type TransactionId,
   TransactionNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
-import { again, Retry, transact } from "./driver.js"
+import type { Finish, PayoutStoreShape } from "../../ports/PayoutStore.js"
+import { again, call, query, Retry, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
 
-/** The worker's side: claim an attempt, then settle or release the hold, each a compare-and-set on (status, attempts). */
-export const makeSettlement = (r: Records): Pick<PayoutStoreShape, "startProcessing" | "settle" | "release"> => {
-  const existing = (transactionId: TransactionId, session: ClientSession) =>
+type SettlementOps = "startProcessing" | "renewLease" | "deferAttempt" | "settle" | "release"
+
+/** The attempt's own document: processing, this attempt, this owner. The filter is the fence. */
+const heldBy = (ref: AttemptRef) => ({
+  transactionId: ref.transactionId,
+  status: "processing",
+  attempts: ref.attempt,
+  claimedBy: ref.owner
+})
+
+/**
+ * The worker's side: claim an attempt under a lease, keep it alive, then settle or
+ * release the hold. Every write is a compare-and-set on the attempt it belongs to.
+ */
+export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps> => {
+  const { c } = r
+  const existing = (transactionId: TransactionId, session?: ClientSession) =>
     Effect.flatMap(r.transaction(transactionId, session), (found) =>
       Option.match(found, {
         onNone: () => Effect.fail(new TransactionNotFound({ transactionId })),
@@ -22,9 +40,9 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, "startProcess
       })
     )
 
-  /** processing → completed/failed with its money move and audit entry; any other state is returned as it stands. */
+  /** processing → completed/failed with its money move and audit entry, if the attempt still holds it. */
   const finish = (
-    transactionId: TransactionId,
+    ref: AttemptRef,
     now: number,
     step: (t: Processing) => {
       readonly next: Transaction
@@ -34,42 +52,37 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, "startProcess
         readonly details: Record<string, unknown>
       }
     }
-  ) =>
+  ): Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable> =>
     again(
       transact(r.mongo, (session) =>
         Effect.gen(function* () {
-          const t = yield* existing(transactionId, session)
-          if (t._tag !== "processing") return t
+          const t = yield* existing(ref.transactionId, session)
+          if (!isHeldBy(t, ref)) return { moved: false, transaction: t }
           const { next, kind, audit } = step(t)
           if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
           const moved = yield* r.moveMoney(
-            {
-              kind,
-              userId: t.userId,
-              currency: t.currency,
-              amount: t.amount,
-              transactionId,
-              postingId: `${transactionId}:${kind}`
-            },
+            { ...movesOf(t), kind, postingId: `${t.transactionId}:${kind}` },
             now,
             session
           )
-          if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${transactionId}`)
-          yield* r.audit({ userId: t.userId, transactionId, ...audit }, now, session)
-          return next
+          if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
+          yield* r.audit({ ...movesOf(t), ...audit }, now, session)
+          return { moved: true, transaction: next }
         })
       )
     )
 
   return {
-    startProcessing: Effect.fn("MongoPayoutStore.startProcessing")(function* (transactionId, expectedAttempts) {
+    startProcessing: Effect.fn("MongoPayoutStore.startProcessing")(function* (transactionId, expectedAttempts, lease) {
       const now = yield* Clock.currentTimeMillis
       return yield* again(
         transact(r.mongo, (session) =>
           Effect.gen(function* () {
             const t = yield* existing(transactionId, session)
-            if (!isOpen(t) || t.attempts !== expectedAttempts) return { _tag: "Stale", transaction: t } as const
-            const next = Txn.startProcessing(t, now)
+            const decision = claimDecision(t, expectedAttempts, now)
+            if (decision._tag === "Busy" && t._tag === "processing") return { _tag: "Busy", transaction: t } as const
+            if (decision._tag !== "Claim" || !isOpen(t)) return { _tag: "Stale", transaction: t } as const
+            const next = Txn.startProcessing(t, lease, now)
             if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
             yield* r.audit(
               { ...movesOf(t), action: "PAYOUT_PROCESSING", details: { attempt: next.attempts } },
@@ -82,18 +95,36 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, "startProcess
       )
     }),
 
-    settle: Effect.fn("MongoPayoutStore.settle")(function* (transactionId) {
+    renewLease: Effect.fn("MongoPayoutStore.renewLease")(function* (ref, ms) {
       const now = yield* Clock.currentTimeMillis
-      return yield* finish(transactionId, now, (t) => ({
+      const result = yield* query(
+        call(() => c.transactions.updateOne(heldBy(ref), { $set: { claimedUntil: now + ms } }))
+      )
+      return result.matchedCount === 1
+    }),
+
+    deferAttempt: Effect.fn("MongoPayoutStore.deferAttempt")(function* (ref, retryAt) {
+      const now = yield* Clock.currentTimeMillis
+      yield* query(
+        call(() =>
+          c.transactions.updateOne(heldBy(ref), { $set: { claimedUntil: now, queuedAt: retryAt, updatedAt: now } })
+        )
+      )
+      return yield* query(existing(ref.transactionId))
+    }),
+
+    settle: Effect.fn("MongoPayoutStore.settle")(function* (ref) {
+      const now = yield* Clock.currentTimeMillis
+      return yield* finish(ref, now, (t) => ({
         next: Txn.complete(t, now),
         kind: "SETTLE",
         audit: { action: "PAYOUT_COMPLETED", details: { amount: t.amount, attempts: t.attempts } }
       }))
     }),
 
-    release: Effect.fn("MongoPayoutStore.release")(function* (transactionId, reason) {
+    release: Effect.fn("MongoPayoutStore.release")(function* (ref, reason) {
       const now = yield* Clock.currentTimeMillis
-      return yield* finish(transactionId, now, (t) => ({
+      return yield* finish(ref, now, (t) => ({
         next: Txn.fail(t, reason, now),
         kind: "RELEASE",
         audit: { action: "PAYOUT_FAILED", details: { amount: t.amount, reason, attempts: t.attempts } }

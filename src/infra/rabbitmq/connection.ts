@@ -22,6 +22,8 @@ export interface Live<A> {
 export interface AmqpConnection<A> {
   /** The current connection, waiting through a reconnect; fails only when reconnecting gave up. */
   readonly live: Effect.Effect<Live<A>, ServiceUnavailable>
+  /** The current connection if it is up now; fails at once while the broker is known to be down. */
+  readonly connected: Effect.Effect<Live<A>, ServiceUnavailable>
 }
 
 const backoff = Schedule.exponential("100 millis").pipe(
@@ -122,5 +124,18 @@ export const make = <A>(
       Effect.forkScoped
     )
 
-    return { live: Ref.get(current).pipe(Effect.flatMap(Deferred.await)) }
+    const down = new ServiceUnavailable({ dependency: "rabbitmq" })
+    const connected = Ref.get(current).pipe(
+      Effect.flatMap(Deferred.poll),
+      Effect.flatMap(
+        Option.match({
+          onNone: () => Effect.fail(down),
+          onSome: (attempt) =>
+            Effect.flatMap(attempt, (live) =>
+              Effect.flatMap(Deferred.isDone(live.closed), (gone) => (gone ? Effect.fail(down) : Effect.succeed(live)))
+            )
+        })
+      )
+    )
+    return { live: Ref.get(current).pipe(Effect.flatMap(Deferred.await)), connected }
   })

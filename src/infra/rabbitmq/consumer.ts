@@ -3,6 +3,7 @@ import { Cause, Deferred, Duration, Effect, Either, Exit, FiberSet, Option, Pars
 import type { ServiceUnavailable } from "../../domain/errors.js"
 import { type Delivery, PayoutMessage } from "../../ports/PayoutQueue.js"
 import { type AmqpConnection, describe, type Live } from "./connection.js"
+import { FAILURES_HEADER } from "./publisher.js"
 import { parseTraceparent } from "./traceContext.js"
 
 export interface ConsumerConfig {
@@ -12,12 +13,14 @@ export interface ConsumerConfig {
   /** When the consumer is interrupted, in-flight handlers get this long to finish before they are interrupted (and requeued). */
   readonly drainTimeout: Duration.DurationInput
   readonly inFlight: Ref.Ref<number>
-  /** Confirmed copy of the delivery into the delay queue, carrying `x-delivery-count = deliveries`. */
+  /** Confirmed copy of the delivery into a delay queue, carrying its failed deliveries so far. */
   readonly retryLater: (delivery: ConsumeMessage, deliveries: number) => Effect.Effect<void, ServiceUnavailable>
 }
 
 export const Headers = Schema.Struct({
   traceparent: Schema.optional(Schema.String),
+  [FAILURES_HEADER]: Schema.optional(Schema.Int.pipe(Schema.nonNegative())),
+  /** Set by quorum queues on a redelivery. */
   "x-delivery-count": Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
 })
 const decodeHeaders = Schema.decodeUnknownOption(Headers)
@@ -64,10 +67,14 @@ const handleDelivery = <E, R>(
     }).pipe(Effect.zipRight(onChannel(() => channel.nack(delivery, false, false))))
   }
   const headers = Option.getOrElse(decodeHeaders(delivery.properties.headers ?? {}), () => noHeaders)
-  const deliveries = (headers["x-delivery-count"] ?? 0) + 1
+  const deliveries = (headers[FAILURES_HEADER] ?? 0) + 1
   const parent = parseTraceparent(headers.traceparent)
   return Effect.addFinalizer(settle(channel, delivery, deliveries, config)).pipe(
-    Effect.zipRight(handler(body.right, { redelivered: delivery.fields.redelivered || deliveries > 1 })),
+    Effect.zipRight(
+      handler(body.right, {
+        redelivered: delivery.fields.redelivered || deliveries > 1 || (headers["x-delivery-count"] ?? 0) > 0
+      })
+    ),
     Effect.scoped,
     Effect.withSpan("RabbitPayoutQueue.handle", {
       kind: "consumer",
@@ -79,12 +86,19 @@ const handleDelivery = <E, R>(
   )
 }
 
-/** Consumes on one channel of one connection until that channel or connection is lost, or the scope closes. */
+/**
+ * Consumes on one channel of one connection until that channel or connection is
+ * lost, or the scope closes. Handlers run in `fibers`, which outlives the
+ * session: losing the broker is not a cancellation. In-flight settlements run to
+ * their end (store writes included); their ack finds the channel gone, and the
+ * redelivered copy finds the payout final, or busy until its lease ends.
+ */
 const session = <E, R>(
   live: Live<unknown>,
   handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   concurrency: number,
-  config: ConsumerConfig
+  config: ConsumerConfig,
+  fibers: FiberSet.FiberSet
 ) =>
   Effect.gen(function* () {
     const channel = yield* Effect.acquireRelease(
@@ -96,7 +110,6 @@ const session = <E, R>(
     channel.once("close", () => Deferred.unsafeDone(lost, Exit.void))
     yield* Effect.tryPromise(() => channel.prefetch(concurrency))
 
-    const fibers = yield* FiberSet.make()
     const run = yield* FiberSet.runtime(fibers)<R>()
     const track = (delivery: ConsumeMessage) =>
       Ref.update(config.inFlight, (n) => n + 1).pipe(
@@ -104,6 +117,7 @@ const session = <E, R>(
         Effect.ensuring(Ref.update(config.inFlight, (n) => n - 1))
       )
     const cancel = (consumerTag: string) => Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined))
+    // SIGTERM: stop taking deliveries, let the in-flight ones finish (and ack) before the channel closes
     const drain = Duration.isZero(Duration.decode(config.drainTimeout))
       ? cancel
       : (consumerTag: string) =>
@@ -127,22 +141,29 @@ const session = <E, R>(
     yield* Effect.raceFirst(Deferred.await(lost), Deferred.await(live.closed))
   })
 
-/** Consumes until interrupted, opening a new channel on each new connection. */
+/**
+ * Consumes until interrupted, opening a new channel on each new connection. When
+ * interrupted, handlers still running after the drain are interrupted (requeued).
+ */
 export const consume = <A, E, R>(
   connection: AmqpConnection<A>,
   handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   concurrency: number,
   config: ConsumerConfig
 ): Effect.Effect<never, ServiceUnavailable, R> =>
-  connection.live.pipe(
-    Effect.flatMap((live) =>
-      Effect.scoped(session(live, handler, concurrency, config)).pipe(
-        Effect.catchAll((cause) =>
-          Effect.logWarning(`payout consumer channel failed, reopening: ${describe(cause)}`).pipe(
-            Effect.zipRight(Effect.sleep(Duration.millis(200)))
+  Effect.scoped(
+    Effect.flatMap(FiberSet.make(), (fibers) =>
+      connection.live.pipe(
+        Effect.flatMap((live) =>
+          Effect.scoped(session(live, handler, concurrency, config, fibers)).pipe(
+            Effect.catchAll((cause) =>
+              Effect.logWarning(`payout consumer channel failed, reopening: ${describe(cause)}`).pipe(
+                Effect.zipRight(Effect.sleep(Duration.millis(200)))
+              )
+            )
           )
-        )
+        ),
+        Effect.forever
       )
-    ),
-    Effect.forever
+    )
   )

@@ -6,7 +6,7 @@ import { Settings } from "../../settings.js"
 import * as AmqpConnection from "./connection.js"
 import { consume } from "./consumer.js"
 import { makeSend, messageProperties, openPublisher, retryProperties } from "./publisher.js"
-import { defaultNames, type QueueNames } from "./topology.js"
+import { DELAY_STEPS_MS, defaultNames, delayQueue, type QueueNames } from "./topology.js"
 
 export interface RabbitPayoutQueueOptions extends AmqpConnection.AmqpConnectOptions {
   readonly names?: QueueNames | undefined
@@ -48,25 +48,25 @@ export const make = (
       delayMs: number
     ) {
       const body = Buffer.from(yield* encodeBody(message).pipe(Effect.orDie))
-      const expiration = String(Math.max(0, Math.round(delayMs)))
-      yield* send(names.retryQueue, body, { ...(yield* messageProperties(message)), expiration })
+      yield* send(delayQueue(names, delayMs), body, yield* messageProperties(message))
     })
 
     const retryLater = (delivery: ConsumeMessage, deliveries: number) =>
-      send(names.retryQueue, delivery.content, retryProperties(delivery, deliveries, retryDelayMs))
+      send(delayQueue(names, retryDelayMs), delivery.content, retryProperties(delivery, deliveries))
 
     const stats = connection.live.pipe(
       Effect.flatMap((live) =>
         Effect.acquireUseRelease(
           Effect.tryPromise(() => live.model.createChannel()),
           (channel) =>
-            Effect.tryPromise(() =>
-              Promise.all([
-                channel.checkQueue(names.queue),
-                channel.checkQueue(names.retryQueue),
-                channel.checkQueue(names.deadLetterQueue)
-              ])
-            ),
+            Effect.tryPromise(async () => {
+              const ready = await channel.checkQueue(names.queue)
+              const dead = await channel.checkQueue(names.deadLetterQueue)
+              let delayed = 0
+              for (const step of DELAY_STEPS_MS)
+                delayed += (await channel.checkQueue(delayQueue(names, step))).messageCount
+              return [ready, delayed, dead] as const
+            }),
           (channel) => Effect.promise(() => channel.close().catch(() => undefined))
         )
       ),
@@ -74,7 +74,7 @@ export const make = (
       Effect.catchAll(AmqpConnection.unavailable),
       Effect.zipWith(Ref.get(inFlight), ([ready, delayed, dead], inFlight) => ({
         ready: ready.messageCount,
-        delayed: delayed.messageCount,
+        delayed,
         dead: dead.messageCount,
         inFlight
       }))

@@ -25,7 +25,7 @@ import {
   UserNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import type { HistoryCursor, PayoutStoreShape } from "../PayoutStore.js"
+import type { Finish, HistoryCursor, PayoutStoreShape } from "../PayoutStore.js"
 import { makeIdempotencyRecords } from "./idempotency.js"
 
 const accountKey = (userId: string, currency: string) => `${userId}\u0000${currency}`
@@ -169,38 +169,59 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
         return Effect.succeed(after)
       }),
 
-    startProcessing: (transactionId, expectedAttempts) =>
+    startProcessing: (transactionId, expectedAttempts, lease) =>
       atomically((now) =>
         Effect.map(findTransaction(transactionId), (t) => {
-          if (!isOpen(t) || t.attempts !== expectedAttempts) return { _tag: "Stale", transaction: t } as const
-          const next = Txn.startProcessing(t, now)
+          const decision = Txn.claimDecision(t, expectedAttempts, now)
+          if (decision._tag === "Busy" && t._tag === "processing") return { _tag: "Busy", transaction: t } as const
+          if (decision._tag !== "Claim" || !isOpen(t)) return { _tag: "Stale", transaction: t } as const
+          const next = Txn.startProcessing(t, lease, now)
           transactions.set(transactionId, next)
           audit(t.userId, transactionId, "PAYOUT_PROCESSING", { attempt: next.attempts }, now)
           return { _tag: "Claimed", transaction: next, first: t._tag === "initiated" } as const
         })
       ),
 
-    settle: (transactionId) =>
+    renewLease: (ref, ms) =>
       atomically((now) =>
-        Effect.map(findTransaction(transactionId), (t): Transaction => {
-          if (t._tag !== "processing") return t
-          const next = Txn.complete(t, now)
-          transactions.set(transactionId, next)
-          moveMoney(t.userId, t.currency, "SETTLE", t.amount, transactionId, `${transactionId}:SETTLE`, now)
-          audit(t.userId, transactionId, "PAYOUT_COMPLETED", { amount: t.amount, attempts: t.attempts }, now)
+        Effect.map(findTransaction(ref.transactionId), (t) => {
+          if (!Txn.isHeldBy(t, ref)) return false
+          transactions.set(t.transactionId, Txn.renewLease(t, ms, now))
+          return true
+        })
+      ),
+
+    deferAttempt: (ref, retryAt) =>
+      atomically((now) =>
+        Effect.map(findTransaction(ref.transactionId), (t): Transaction => {
+          if (!Txn.isHeldBy(t, ref)) return t
+          const next = Txn.deferAttempt(t, retryAt, now)
+          transactions.set(t.transactionId, next)
           return next
         })
       ),
 
-    release: (transactionId, reason) =>
+    settle: (ref) =>
       atomically((now) =>
-        Effect.map(findTransaction(transactionId), (t): Transaction => {
-          if (t._tag !== "processing") return t
+        Effect.map(findTransaction(ref.transactionId), (t): Finish => {
+          if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
+          const next = Txn.complete(t, now)
+          transactions.set(t.transactionId, next)
+          moveMoney(t.userId, t.currency, "SETTLE", t.amount, t.transactionId, `${t.transactionId}:SETTLE`, now)
+          audit(t.userId, t.transactionId, "PAYOUT_COMPLETED", { amount: t.amount, attempts: t.attempts }, now)
+          return { moved: true, transaction: next }
+        })
+      ),
+
+    release: (ref, reason) =>
+      atomically((now) =>
+        Effect.map(findTransaction(ref.transactionId), (t): Finish => {
+          if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
           const next = Txn.fail(t, reason, now)
-          transactions.set(transactionId, next)
-          moveMoney(t.userId, t.currency, "RELEASE", t.amount, transactionId, `${transactionId}:RELEASE`, now)
-          audit(t.userId, transactionId, "PAYOUT_FAILED", { amount: t.amount, reason, attempts: t.attempts }, now)
-          return next
+          transactions.set(t.transactionId, next)
+          moveMoney(t.userId, t.currency, "RELEASE", t.amount, t.transactionId, `${t.transactionId}:RELEASE`, now)
+          audit(t.userId, t.transactionId, "PAYOUT_FAILED", { amount: t.amount, reason, attempts: t.attempts }, now)
+          return { moved: true, transaction: next }
         })
       ),
 
@@ -226,16 +247,23 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
 
     audit: (transactionId) => Effect.sync(() => auditLog.filter((e) => e.transactionId === transactionId)),
 
-    stuck: (idleMs, limit) =>
+    claimStuck: (idleMs, limit) =>
       atomically((now) =>
-        Effect.succeed(
-          [...transactions.values()]
-            .filter(isOpen)
-            .filter((t) => t.updatedAt <= now - idleMs)
-            .sort((a, b) => a.updatedAt - b.updatedAt)
+        Effect.sync(() => {
+          const due = [...transactions.values()]
+            .filter((t) => Txn.isRecoverable(t, now, idleMs))
+            .sort((a, b) => a.queuedAt - b.queuedAt)
             .slice(0, limit)
-        )
+          for (const t of due) transactions.set(t.transactionId, Txn.markQueued(t, now))
+          return due
+        })
       ),
+
+    markUnqueued: (transactionId) =>
+      Effect.sync(() => {
+        const t = transactions.get(transactionId)
+        if (t !== undefined && isOpen(t)) transactions.set(transactionId, Txn.markQueued(t, 0))
+      }),
 
     reconcile: Effect.sync(() => reconcile(accounts.values(), ledger, [...transactions.values()].filter(isOpen))),
 

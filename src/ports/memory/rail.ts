@@ -1,6 +1,7 @@
-import { Config, type ConfigError, Context, Effect, Either, HashMap, Layer, Option, Random, Ref } from "effect"
+import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Random } from "effect"
 import type { TransactionId } from "../../domain/index.js"
 import { Settings } from "../../settings.js"
+import { RailBook, type RailCall, type RailDecision } from "../RailBook.js"
 import { RailFailure, type RailReceipt, type RailRequest, SettlementRail } from "../SettlementRail.js"
 
 export interface SimulatedRailOptions {
@@ -18,68 +19,114 @@ export class MemoryRail extends Context.Tag("swiftpay/MemoryRail")<
   }
 >() {}
 
+const toAnswer = (d: RailDecision): Either.Either<RailReceipt, RailFailure> =>
+  d._tag === "Paid"
+    ? Either.right({ reference: d.reference })
+    : Either.left(new RailFailure({ transient: false, reason: d.reason }))
+
+const outcomeOf = (a: Either.Either<RailReceipt, RailFailure>): RailCall["outcome"] =>
+  Either.isRight(a) ? "paid" : a.left.transient ? "transient" : "declined"
+
+/** The book did not answer: for the payout that is a transient rail failure, retried later. */
+const bookDown = () => new RailFailure({ transient: true, reason: "payout rail unavailable" })
+
 /**
  * Sleeps the processing delay, then fails as `metadata.simulate` asks (`fail`,
  * `transient_fail` on attempt 1) or at random with `failureRate`, else pays.
- * A final answer (paid, or declined for good) is one atomic insert keyed by
- * transactionId: a repeated or concurrent call gets that first answer, so a
- * payout is never paid twice nor paid after it was declined.
+ * A final answer (paid, or declined for good) is recorded in the `RailBook`
+ * under the request's idempotency key, first writer wins: a repeated or
+ * concurrent call, from this process or another, gets that first answer, so a
+ * payout is never paid twice nor paid after it was declined. Every call is
+ * written to the book's statement.
  */
 export const make = (options: SimulatedRailOptions) =>
   Effect.gen(function* () {
-    const decided = yield* Ref.make(HashMap.empty<TransactionId, Either.Either<RailReceipt, RailFailure>>())
+    const book = yield* RailBook
 
-    const decide = (id: TransactionId, answer: Either.Either<RailReceipt, RailFailure>) =>
-      Ref.modify(decided, (map) =>
-        Option.match(HashMap.get(map, id), {
-          onSome: (first) => [first, map],
-          onNone: () => [answer, HashMap.set(map, id, answer)]
-        })
-      )
-
-    const answer = (request: RailRequest): Effect.Effect<Either.Either<RailReceipt, RailFailure>> =>
+    const decideNow = (request: RailRequest): Effect.Effect<RailDecision> =>
       Effect.gen(function* () {
-        const simulate = request.metadata.simulate
-        if (simulate === "fail")
-          return Either.left(new RailFailure({ transient: false, reason: "Simulated permanent failure" }))
+        if (request.metadata.simulate === "fail") return { _tag: "Declined", reason: "Simulated permanent failure" }
         if ((yield* Random.next) < options.failureRate) {
-          return Either.left(new RailFailure({ transient: false, reason: "Payout rail declined the transfer" }))
+          return { _tag: "Declined", reason: "Payout rail declined the transfer" }
         }
-        return Either.right({ reference: `RAIL_${request.transactionId}_${request.attempt}` })
+        return { _tag: "Paid", reference: `RAIL_${request.idempotencyKey}` }
+      })
+
+    const answer = (request: RailRequest) =>
+      Effect.gen(function* () {
+        const earlier = yield* book.lookup(request.idempotencyKey)
+        if (earlier._tag === "Some") return { answer: toAnswer(earlier.value), fresh: false }
+        yield* Effect.sleep(options.processingDelayMs)
+        if (request.metadata.simulate === "transient_fail" && request.attempt === 1) {
+          return {
+            answer: Either.left(new RailFailure({ transient: true, reason: "Simulated transient failure" })),
+            fresh: true
+          }
+        }
+        const decided = yield* book.decide(request.idempotencyKey, yield* decideNow(request))
+        return { answer: toAnswer(decided.decision), fresh: decided.fresh }
       })
 
     const pay = Effect.fn("SettlementRail.pay")(function* (request: RailRequest) {
-      const earlier = HashMap.get(yield* Ref.get(decided), request.transactionId)
-      if (Option.isSome(earlier)) return yield* earlier.value
-      yield* Effect.sleep(options.processingDelayMs)
-      if (request.metadata.simulate === "transient_fail" && request.attempt === 1) {
-        return yield* new RailFailure({ transient: true, reason: "Simulated transient failure" })
-      }
-      return yield* Effect.flatten(Effect.flatMap(answer(request), (a) => decide(request.transactionId, a)))
+      const startedAt = yield* Clock.currentTimeMillis
+      const result = yield* answer(request).pipe(Effect.mapError(bookDown))
+      const endedAt = yield* Clock.currentTimeMillis
+      yield* book
+        .record({
+          transactionId: request.transactionId,
+          idempotencyKey: request.idempotencyKey,
+          attempt: request.attempt,
+          startedAt,
+          endedAt,
+          outcome: outcomeOf(result.answer),
+          fresh: result.fresh
+        })
+        .pipe(
+          Effect.catchAll(() =>
+            Effect.logWarning("rail statement not written", { transactionId: request.transactionId })
+          )
+        )
+      return yield* result.answer
     })
 
-    const receipts = Ref.get(decided).pipe(
-      Effect.map((map) => new Map(HashMap.toEntries(HashMap.filterMap(map, (a) => Either.getRight(a)))))
-    )
-    return {
-      rail: SettlementRail.of({ pay }),
-      memory: MemoryRail.of({ paidCount: Effect.map(receipts, (m) => m.size), receipts })
-    }
+    return SettlementRail.of({ pay })
   })
 
-/** The simulated rail with these options, plus its `MemoryRail` handle. */
-export const layerWith = (options: SimulatedRailOptions): Layer.Layer<SettlementRail | MemoryRail> =>
-  Layer.effectContext(
-    Effect.map(make(options), ({ rail, memory }) =>
-      Context.make(SettlementRail, rail).pipe(Context.add(MemoryRail, memory))
-    )
-  )
+/** The simulated rail on whatever `RailBook` is provided (Redis in the worker). */
+export const layerOnBook = (options: SimulatedRailOptions): Layer.Layer<SettlementRail, never, RailBook> =>
+  Layer.effect(SettlementRail, make(options))
 
-/** Options from `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
-export const layerConfig = (): Layer.Layer<SettlementRail | MemoryRail, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(
-    Effect.map(
-      Config.all({ processingDelayMs: Settings.processingDelayMs, failureRate: Settings.failureRate }),
-      layerWith
+const memoryHandle = Layer.effect(
+  MemoryRail,
+  Effect.map(RailBook, (book) => {
+    /** The transfers the bank made: calls that decided "paid" (a replayed answer is no transfer). */
+    const transfers = Effect.map(Effect.orDie(book.statement), (calls) =>
+      calls.filter((c) => c.fresh && c.outcome === "paid")
     )
-  )
+    return MemoryRail.of({
+      paidCount: Effect.map(transfers, (t) => t.length),
+      receipts: Effect.map(
+        transfers,
+        (t): ReadonlyMap<TransactionId, RailReceipt> =>
+          new Map(t.map((c) => [c.transactionId as TransactionId, { reference: `RAIL_${c.idempotencyKey}` }]))
+      )
+    })
+  })
+)
+
+/** The simulated rail with these options on books in this process, plus its `MemoryRail` handle. */
+export const layerWith = (options: SimulatedRailOptions): Layer.Layer<SettlementRail | MemoryRail | RailBook> =>
+  Layer.mergeAll(layerOnBook(options), memoryHandle).pipe(Layer.provideMerge(RailBook.layerMemory))
+
+/** `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
+export const options: Config.Config<SimulatedRailOptions> = Config.all({
+  processingDelayMs: Settings.processingDelayMs,
+  failureRate: Settings.failureRate
+})
+
+export const layerConfig = (): Layer.Layer<SettlementRail | MemoryRail | RailBook, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(options, layerWith))
+
+export const layerConfigOnBook: Layer.Layer<SettlementRail, ConfigError.ConfigError, RailBook> = Layer.unwrapEffect(
+  Effect.map(options, layerOnBook)
+)

@@ -6,7 +6,7 @@ import * as amqp from "amqplib"
 import { Effect, Redacted } from "effect"
 import { MongoClient } from "mongodb"
 import * as MongoPayoutStore from "../../../src/infra/mongo/payoutStore.js"
-import { defaultNames } from "../../../src/infra/rabbitmq/topology.js"
+import { DELAY_STEPS_MS, defaultNames, delayQueue } from "../../../src/infra/rabbitmq/topology.js"
 import { seedUsers } from "../../../src/programs/seed.js"
 import { freePort } from "./processes.js"
 
@@ -89,7 +89,8 @@ const purgeDefaultQueues = async (url: string) => {
   const connection = await amqp.connect(url)
   connection.on("error", () => {})
   try {
-    for (const queue of [defaultNames.queue, defaultNames.retryQueue, defaultNames.deadLetterQueue]) {
+    const delays = DELAY_STEPS_MS.map((ms) => delayQueue(defaultNames, ms))
+    for (const queue of [defaultNames.queue, ...delays, defaultNames.deadLetterQueue]) {
       // a missing queue closes the channel: one channel per queue
       const channel = await connection.createChannel()
       channel.on("error", () => {})

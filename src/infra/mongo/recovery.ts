@@ -1,0 +1,57 @@
+import { Clock, Effect } from "effect"
+import { isRecoverable, markQueued, type Open } from "../../domain/index.js"
+import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
+import { decode, TransactionDoc } from "./documents.js"
+import { call, query } from "./driver.js"
+import { casFilter, type Records } from "./records.js"
+
+/**
+ * Recovery's bookkeeping lives in the transaction documents, not in a process:
+ * `queuedAt` says when a payout was last put on the queue, and marking it is a
+ * single-document compare-and-set, so N workers re-queue it once per idle period.
+ */
+export const makeRecovery = (r: Records): Pick<PayoutStoreShape, "claimStuck" | "markUnqueued"> => {
+  const { c } = r
+  return {
+    claimStuck: Effect.fn("MongoPayoutStore.claimStuck")(function* (idleMs, limit) {
+      const now = yield* Clock.currentTimeMillis
+      const idleSince = { $lte: now - idleMs }
+      const docs = yield* query(
+        call(() =>
+          c.transactions
+            .find({
+              $or: [
+                { status: "initiated", queuedAt: idleSince },
+                { status: "processing", queuedAt: idleSince, claimedUntil: { $lte: now } }
+              ]
+            })
+            .sort({ queuedAt: 1 })
+            .limit(Math.max(limit, 1))
+            .toArray()
+        )
+      )
+      const found = yield* Effect.forEach(docs, decode(TransactionDoc))
+      const due = found.filter((t): t is Open => isRecoverable(t, now, idleMs)).slice(0, limit)
+      const won = yield* Effect.forEach(
+        due,
+        (t) =>
+          query(call(() => c.transactions.updateOne(casFilter(t), { $set: { queuedAt: now } }))).pipe(
+            Effect.map((res) => (res.matchedCount === 1 ? [markQueued(t, now)] : []))
+          ),
+        { concurrency: 8 }
+      )
+      return won.flat()
+    }),
+
+    markUnqueued: Effect.fn("MongoPayoutStore.markUnqueued")(function* (transactionId) {
+      yield* query(
+        call(() =>
+          c.transactions.updateOne(
+            { transactionId, status: { $in: ["initiated", "processing"] } },
+            { $set: { queuedAt: 0 } }
+          )
+        )
+      )
+    })
+  }
+}

@@ -1,0 +1,62 @@
+import { type ConfigError, Effect, Layer, Option, Schema } from "effect"
+import type { Redis } from "ioredis"
+import { RailBook, type RailBookShape, RailCall, RailDecision, STATEMENT_LIMIT } from "../../ports/RailBook.js"
+import { Settings } from "../../settings.js"
+import { RedisClient, unavailable } from "./client.js"
+
+export interface RedisRailBookOptions {
+  /** Key prefix: `<prefix>decision:<key>` and the list `<prefix>calls`. */
+  readonly prefix: string
+  /** How long a decision is remembered (real rails keep idempotency keys for a limited time too). */
+  readonly retentionMs: number
+}
+
+const Decision = Schema.parseJson(RailDecision)
+const Call = Schema.parseJson(RailCall)
+const redisCall = <A>(f: () => Promise<A>) => Effect.tryPromise(f).pipe(Effect.catchAll(unavailable))
+
+/** The simulated rail's books in Redis: `SET NX` per idempotency key (first decision wins), a capped call list. */
+export const make = (redis: Redis, options: RedisRailBookOptions): RailBookShape => {
+  const decisionKey = (key: string) => `${options.prefix}decision:${key}`
+  const callsKey = `${options.prefix}calls`
+  const decodeDecision = (raw: string | null) =>
+    raw === null ? Effect.succeedNone : Effect.asSome(Effect.orDie(Schema.decode(Decision)(raw)))
+
+  return {
+    decide: Effect.fn("RedisRailBook.decide")(function* (key, decision) {
+      const encoded = yield* Effect.orDie(Schema.encode(Decision)(decision))
+      const set = yield* redisCall(() => redis.set(decisionKey(key), encoded, "PX", options.retentionMs, "NX"))
+      if (set === "OK") return { decision, fresh: true }
+      const first = yield* decodeDecision(yield* redisCall(() => redis.get(decisionKey(key))))
+      // expired between the two calls: this decision stands (nothing else was recorded)
+      return { decision: Option.getOrElse(first, () => decision), fresh: Option.isNone(first) }
+    }),
+
+    lookup: (key) =>
+      Effect.flatMap(
+        redisCall(() => redis.get(decisionKey(key))),
+        decodeDecision
+      ),
+
+    record: (call) =>
+      Effect.flatMap(Effect.orDie(Schema.encode(Call)(call)), (line) =>
+        redisCall(() => redis.multi().rpush(callsKey, line).ltrim(callsKey, -STATEMENT_LIMIT, -1).exec())
+      ).pipe(Effect.asVoid),
+
+    statement: Effect.flatMap(
+      redisCall(() => redis.lrange(callsKey, 0, -1)),
+      (lines) => Effect.forEach(lines, (line) => Effect.orDie(Schema.decode(Call)(line)))
+    )
+  }
+}
+
+export const layer = (options: RedisRailBookOptions): Layer.Layer<RailBook, never, RedisClient> =>
+  Layer.effect(
+    RailBook,
+    Effect.map(RedisClient, (redis) => make(redis, options))
+  )
+
+/** Decisions kept 30 days, under `RAIL_SIM_PREFIX`. */
+export const layerConfig: Layer.Layer<RailBook, ConfigError.ConfigError, RedisClient> = Layer.unwrapEffect(
+  Effect.map(Settings.railSimPrefix, (prefix) => layer({ prefix, retentionMs: 30 * 24 * 60 * 60 * 1000 }))
+)

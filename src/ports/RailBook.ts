@@ -1,0 +1,71 @@
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import type { ServiceUnavailable } from "../domain/errors.js"
+
+/** A final answer of the simulated rail for one idempotency key. */
+export const RailDecision = Schema.Union(
+  Schema.TaggedStruct("Paid", { reference: Schema.String }),
+  Schema.TaggedStruct("Declined", { reason: Schema.String })
+)
+export type RailDecision = typeof RailDecision.Type
+
+/** One call the rail received, as its statement shows it. */
+export const RailCall = Schema.Struct({
+  transactionId: Schema.String,
+  idempotencyKey: Schema.String,
+  attempt: Schema.Int,
+  startedAt: Schema.Number,
+  endedAt: Schema.Number,
+  outcome: Schema.Literal("paid", "declined", "transient"),
+  /** This call made the decision (false: the key was decided before, the answer was replayed). */
+  fresh: Schema.Boolean
+})
+export type RailCall = typeof RailCall.Type
+
+/**
+ * The simulated bank's books: what it decided per idempotency key, and every call
+ * it got. Shared by every process that uses the simulated rail (Redis in the
+ * gateway/worker runtimes), so "never pays twice" holds across workers and restarts.
+ */
+export interface RailBookShape {
+  /** Records `decision` for `key` unless one is recorded; answers the recorded one and whether it is this one. */
+  readonly decide: (
+    key: string,
+    decision: RailDecision
+  ) => Effect.Effect<{ readonly decision: RailDecision; readonly fresh: boolean }, ServiceUnavailable>
+  readonly lookup: (key: string) => Effect.Effect<Option.Option<RailDecision>, ServiceUnavailable>
+  readonly record: (call: RailCall) => Effect.Effect<void, ServiceUnavailable>
+  /** The calls recorded, oldest first (tests and operators). */
+  readonly statement: Effect.Effect<ReadonlyArray<RailCall>, ServiceUnavailable>
+}
+
+/** How many calls a statement keeps (at least). */
+export const STATEMENT_LIMIT = 100_000
+
+export class RailBook extends Context.Tag("swiftpay/RailBook")<RailBook, RailBookShape>() {
+  /** In this process only: enough for `npm start` and tests of one process. */
+  static readonly layerMemory: Layer.Layer<RailBook> = Layer.effect(
+    RailBook,
+    Effect.gen(function* () {
+      const decisions = new Map<string, RailDecision>()
+      const calls: Array<RailCall> = []
+      return RailBook.of({
+        // one synchronous step: no other fiber can decide the same key in between
+        decide: (key, decision) =>
+          Effect.sync(() => {
+            const first = decisions.get(key)
+            if (first !== undefined) return { decision: first, fresh: false }
+            decisions.set(key, decision)
+            return { decision, fresh: true }
+          }),
+        lookup: (key) => Effect.sync(() => Option.fromNullable(decisions.get(key))),
+        record: (call) =>
+          Effect.sync(() => {
+            calls.push(call)
+            // a long-running process keeps the most recent calls only
+            if (calls.length > STATEMENT_LIMIT * 2) calls.splice(0, STATEMENT_LIMIT)
+          }),
+        statement: Effect.sync(() => [...calls])
+      })
+    })
+  )
+}
