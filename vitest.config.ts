@@ -7,7 +7,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**"],
+          exclude: ["test/integration/**", "test/faults/**"],
           testTimeout: 30_000
         }
       },
@@ -17,6 +17,16 @@ export default defineConfig({
           include: ["test/integration/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          pool: "forks",
+          poolOptions: { forks: { singleFork: true } }
+        }
+      },
+      {
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
           pool: "forks",
           poolOptions: { forks: { singleFork: true } }
         }

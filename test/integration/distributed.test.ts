@@ -199,7 +199,8 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     const stopped = await stopWith(currentWorker(), "SIGTERM", 15_000)
     expect(stopped).toMatchObject({ code: 0, signal: null })
     // the rail outlasts any slowness of this machine: the kill always lands mid-settlement
-    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "10000", RECOVERY_IDLE_MS: "30000" })
+    // a short lease, so its takeover after the kill comes within seconds
+    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "10000", RECOVERY_IDLE_MS: "30000", SETTLEMENT_LEASE_MS: "3000" })
 
     const start = await balance(w)
     const amount = 42.25
@@ -226,7 +227,7 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     expect(w.events.of(id).map((f) => f.event)).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING"])
 
     // a new worker with a quick rail and Recovery out of the way (10 min idle): the broker's
-    // redelivery of the unacked message alone re-drives the payout, at once
+    // redelivery of the unacked message alone re-drives the payout, once the dead attempt's lease expired
     const restarted = await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200", RECOVERY_IDLE_MS: "600000" })
     await w.events.waitFor(id, "PAYOUT_COMPLETED", 15_000)
     const finished = await eventually(
