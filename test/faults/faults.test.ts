@@ -197,6 +197,7 @@ describe("settlement exactly once under faults", () => {
   it("RabbitMQ connections dropped mid-rail, then stop_app/start_app during load: intake stays fast, nothing lost or paid twice", async () => {
     const w = need()
     const users = await w.users("rabbit", 30, 100_000_000)
+    const loadStart = Date.now()
     const load$ = load(users, 22_000)
     await sleep(3_000)
     await closeAllRabbitConnections()
@@ -206,9 +207,14 @@ describe("settlement exactly once under faults", () => {
     const upAt = Date.now()
     const result = await load$
     const window = during(result, downAt + 500, upAt)
-    console.info(`faults: rabbitmq outage ${upAt - downAt} ms, intake then: ${JSON.stringify(window)}`)
-    expect(window.accepted).toBeGreaterThan(0)
-    expect(window.p99).toBeLessThanOrEqual(200)
+    const before = during(result, loadStart + 1_000, downAt)
+    console.info(
+      `faults: rabbitmq outage ${upAt - downAt} ms, intake then: ${JSON.stringify(window)}; before: ${JSON.stringify(before)}`
+    )
+    // every request of the outage is accepted, and no slower than before it: nobody waits for the broker
+    // (200 ms is the target on an idle machine; the baseline here is whatever this machine gives)
+    expect(window.accepted).toBe(window.n)
+    expect(window.p99).toBeLessThanOrEqual(Math.max(200, before.p99 * 1.5 + 100))
     const { report } = await finish(w, "rabbitmq connection drop + stop_app", users, result, false)
     // connection loss is not a cancellation: no payout needed a second attempt
     const attempts = await attemptsOf(
@@ -248,8 +254,8 @@ describe("settlement exactly once under faults", () => {
   it("a rail slower than the lease, with Recovery running often: every payout is paid by one live attempt", async () => {
     const w = need()
     const slow = {
-      PAYOUT_PROCESSING_DELAY_MS: "4000",
-      SETTLEMENT_LEASE_MS: "1500",
+      PAYOUT_PROCESSING_DELAY_MS: "9000",
+      SETTLEMENT_LEASE_MS: "4000",
       RECOVERY_IDLE_MS: "500",
       RECOVERY_INTERVAL_MS: "200",
       WORKER_CONCURRENCY: "30"
