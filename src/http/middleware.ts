@@ -6,25 +6,18 @@ import {
   HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
-import { Config, Effect, Metric, Option } from "effect"
-import { RateLimiter } from "../ports/RateLimiter.js"
+import { Effect, Metric, Option } from "effect"
 import { Settings } from "../settings.js"
-import { ApiError } from "./api/errors.js"
-import { clientIp } from "./clientIp.js"
-import { orApiError, rateLimitHeaders } from "./errors.js"
 import { httpDuration, httpRequests } from "./metrics.js"
+import { isHealth, routerPath } from "./paths.js"
+import { perIpLimit } from "./rateLimit.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
-import { renderErrors, withResponseHeaders } from "./respond.js"
+import { renderErrors } from "./respond.js"
 import { routeOf } from "./routes.js"
 
-const pathOf = (url: string) => url.split("?")[0] ?? url
-
-/** Health and metrics are never rate limited (API.md); everything else under /api is, per client IP. */
-export const isRateLimited = (path: string) => (path === "/api" || path.startsWith("/api/")) && !isHealth(path)
-export const isHealth = (path: string) => path === "/api/health" || path.startsWith("/api/health/")
 /** Requests that produce no span: probes and scrapes would drown the traces. */
 export const isUntraced = (request: HttpServerRequest.HttpServerRequest) => {
-  const path = pathOf(request.url)
+  const path = routerPath(request.url)
   return isHealth(path) || path === "/metrics"
 }
 
@@ -36,33 +29,6 @@ const SECURITY_HEADERS = {
   "cross-origin-opener-policy": "same-origin",
   "cache-control": "no-store"
 }
-
-const perIpLimit = Effect.gen(function* () {
-  const limiter = yield* RateLimiter
-  const { limit, windowMs, hops } = yield* Config.all({
-    limit: Settings.rateLimitMaxRequests,
-    windowMs: Settings.rateLimitWindowMs,
-    hops: Settings.trustProxyHops
-  })
-  return <E, R>(app: HttpApp.Default<E, R>) =>
-    Effect.gen(function* () {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      if (!isRateLimited(pathOf(request.url))) return yield* app
-      const ip = clientIp(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], hops)
-      const decision = yield* orApiError(limiter.hit(`rl:${ip}`, limit, windowMs))
-      yield* withResponseHeaders(rateLimitHeaders(decision))
-      if (!decision.allowed) {
-        const headers = rateLimitHeaders(decision)
-        return yield* new ApiError({
-          status: 429,
-          code: "RATE_LIMIT_EXCEEDED",
-          message: "Too many requests, please try again later",
-          headers: { ...headers, "retry-after": headers["ratelimit-reset"] }
-        })
-      }
-      return yield* app
-    })
-})
 
 /** Refuses a declared oversize body at once; a chunked one fails while it is read (MaxBodySize). */
 const bodyLimit = <E, R>(app: HttpApp.Default<E, R>) =>
@@ -76,7 +42,7 @@ const bodyLimit = <E, R>(app: HttpApp.Default<E, R>) =>
 const measured = <R>(app: HttpApp.Default<never, R>) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const route = routeOf(request.method, pathOf(request.url))
+    const route = routeOf(request.method, request.url)
     const [duration, response] = yield* Effect.timed(app)
     yield* Metric.update(
       httpRequests.pipe(
