@@ -126,6 +126,20 @@ describe("error codes of API.md", () => {
     const reused = await payout(alice, { ...body, amount: 4 }, { "idempotency-key": "order-1" })
     expect([reused.status, reused.json.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"])
 
+    // A body that differs only in metadata.__proto__ is no replay: the API would drop that key, so it is a 400.
+    const sent = await payout(alice, { ...body, metadata: { a: 1 } }, { "idempotency-key": "order-proto" })
+    expect(sent.status).toBe(202)
+    const proto = await server.request("POST", "/api/payout", {
+      token: alice,
+      raw: '{"userId": "user_001", "amount": 3, "metadata": {"a": 1, "__proto__": "x"}}',
+      headers: { "idempotency-key": "order-proto" }
+    })
+    expect([proto.status, proto.json.code, proto.headers.get("idempotent-replayed")]).toEqual([
+      400,
+      "VALIDATION_ERROR",
+      null
+    ])
+
     for (const key of ["x".repeat(256), "naïve", "tab\there"]) {
       const r = await payout(alice, body, { "idempotency-key": key })
       expect([r.status, r.json.code]).toEqual([400, "VALIDATION_ERROR"])
