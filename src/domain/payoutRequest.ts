@@ -85,6 +85,17 @@ export interface PayoutRequest {
   readonly metadata: Metadata
 }
 
+/** A payout body as validated, before the user is read: no `currency` means the user's own. */
+export interface PayoutRequestInput extends Omit<PayoutRequest, "currency"> {
+  readonly currency: Currency | null
+}
+
+/** The request in the currency it names, or else in the user's own (not a fixed USD). */
+export const inCurrencyOf = (request: PayoutRequestInput, userCurrency: Currency): PayoutRequest => ({
+  ...request,
+  currency: request.currency ?? userCurrency
+})
+
 export interface AmountLimits {
   readonly minMinor: number
   readonly maxMinor: number
@@ -151,11 +162,11 @@ const parsePayoutBody = parseWithAmount(PayoutBody, "payout request")
 export const parsePayoutRequest = (
   body: unknown,
   limits: AmountLimits
-): Either.Either<PayoutRequest, ValidationError> =>
+): Either.Either<PayoutRequestInput, ValidationError> =>
   Either.map(parsePayoutBody(body, limits), ({ body: b, amount }) => ({
     userId: b.userId,
     amount,
-    currency: b.currency ?? "USD",
+    currency: b.currency ?? null,
     description: b.description ?? null,
     metadata: b.metadata ?? {}
   }))

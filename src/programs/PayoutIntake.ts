@@ -3,12 +3,14 @@ import {
   type Currency,
   Forbidden,
   type IntakeError,
+  inCurrencyOf,
   type Minor,
   makeTransactionId,
   type PayoutRequest,
   parsePayoutRequest,
   RateLimitExceeded,
   type TransactionId,
+  type User,
   type UserId,
   UserNotActive,
   UserNotFound
@@ -73,15 +75,15 @@ const make = Effect.gen(function* () {
       )
     )
 
-  const checkUser = (userId: UserId) =>
+  const activeUser = (userId: UserId) =>
     Effect.flatMap(
       store.getUser(userId),
-      (user): Effect.Effect<void, UserNotFound | UserNotActive> =>
+      (user): Effect.Effect<User, UserNotFound | UserNotActive> =>
         Option.isNone(user)
           ? Effect.fail(new UserNotFound({ userId }))
           : user.value.status !== "active"
             ? Effect.fail(new UserNotActive({ userId, status: user.value.status }))
-            : Effect.void
+            : Effect.succeed(user.value)
     )
 
   const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
@@ -89,9 +91,9 @@ const make = Effect.gen(function* () {
     if (!rateLimit.allowed) {
       return yield* new RateLimitExceeded({ scope: "user", limit: rateLimit.limit, resetMs: rateLimit.resetMs })
     }
-    const request = yield* parsePayoutRequest(body, config)
-    if (!mayActFor(actor, request.userId)) return yield* new Forbidden({ reason: "not your account" })
-    yield* checkUser(request.userId)
+    const input = yield* parsePayoutRequest(body, config)
+    if (!mayActFor(actor, input.userId)) return yield* new Forbidden({ reason: "not your account" })
+    const request = inCurrencyOf(input, (yield* activeUser(input.userId)).currency)
 
     const claim =
       idempotencyKey === null

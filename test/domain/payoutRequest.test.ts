@@ -1,15 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { parsePayoutRequest } from "../../src/domain/index.js"
+import { inCurrencyOf, parsePayoutRequest } from "../../src/domain/index.js"
 
 const limits = { minMinor: 1, maxMinor: 100_000_000 }
 const ok = { userId: "user_001", amount: 100.5 }
 
 describe("parsePayoutRequest", () => {
-  it("accepts a good body with defaults", () => {
+  it("accepts a good body with defaults (no currency: the user's own, decided once the user is read)", () => {
     expect(parsePayoutRequest({ ...ok, extra: "ignored" }, limits)).toEqual(
-      Either.right({ userId: "user_001", amount: 10_050, currency: "USD", description: null, metadata: {} })
+      Either.right({ userId: "user_001", amount: 10_050, currency: null, description: null, metadata: {} })
     )
+    const input = Either.getOrThrow(parsePayoutRequest(ok, limits))
+    expect(inCurrencyOf(input, "EUR").currency).toBe("EUR")
+    expect(inCurrencyOf({ ...input, currency: "GBP" }, "EUR").currency).toBe("GBP")
     expect(Either.map(parsePayoutRequest({ ...ok, amount: "7.05", currency: "INR" }, limits), (r) => r.amount)).toEqual(
       Either.right(705)
     )
