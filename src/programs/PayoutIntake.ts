@@ -32,6 +32,21 @@ export interface Actor {
 
 export const mayActFor = (actor: Actor, userId: UserId): boolean => actor.role === "admin" || actor.userId === userId
 
+/**
+ * The per-user payout bucket is the actor's own: an admin's payouts, for whomever,
+ * count against the admin, never against that user or a user with the admin's id.
+ */
+export const rateLimitKey = (actor: Actor): string =>
+  actor.role === "admin" ? `rl:admin:${actor.userId}` : `rl:user:${actor.userId}`
+
+/**
+ * Keys are scoped per target user and actor: a user's own keys by the user
+ * (`payout:<userId>`, as they always were), an admin's by user and admin, so an
+ * admin's key never replays, blocks or 422s the user's (userIds hold no `:`).
+ */
+export const idempotencyScope = (actor: Actor, userId: UserId): string =>
+  actor.role === "admin" ? `payout:${userId}:admin:${actor.userId}` : `payout:${userId}`
+
 export interface IntakeRequest {
   readonly actor: Actor
   /** The untrusted JSON body. */
@@ -87,7 +102,7 @@ const make = Effect.gen(function* () {
     )
 
   const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
-    const rateLimit = yield* limiter.hit(`rl:user:${actor.userId}`, config.userLimit, config.windowMs)
+    const rateLimit = yield* limiter.hit(rateLimitKey(actor), config.userLimit, config.windowMs)
     if (!rateLimit.allowed) {
       return yield* new RateLimitExceeded({ scope: "user", limit: rateLimit.limit, resetMs: rateLimit.resetMs })
     }
@@ -98,7 +113,7 @@ const make = Effect.gen(function* () {
     const claim =
       idempotencyKey === null
         ? null
-        : { scope: `payout:${request.userId}`, key: idempotencyKey, fingerprint: fingerprint(request) }
+        : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
     const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
     if (outcome._tag === "Replay") {
       const first = outcome.result

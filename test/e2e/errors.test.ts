@@ -158,6 +158,30 @@ describe("error codes of API.md", () => {
     expect((await credit(11)).json.code).toBe("IDEMPOTENCY_KEY_REUSED")
   })
 
+  it("an admin's Idempotency-Key never collides with the user's own", async () => {
+    const body = { userId: "user_001", amount: 2 }
+    const mine = await payout(alice, body, { "idempotency-key": "shared-key" })
+    expect(mine.status).toBe(202)
+    const theirs = await payout(root, body, { "idempotency-key": "shared-key" })
+    expect(theirs.status).toBe(202)
+    expect(theirs.headers.get("idempotent-replayed")).toBeNull()
+    expect(theirs.json.transactionId).not.toBe(mine.json.transactionId)
+    // each replays its own, and a different body is a 422 only against one's own key
+    const adminAgain = await payout(root, body, { "idempotency-key": "shared-key" })
+    expect([adminAgain.json.transactionId, adminAgain.headers.get("idempotent-replayed")]).toEqual([
+      theirs.json.transactionId,
+      "true"
+    ])
+    expect((await payout(root, { ...body, amount: 5 }, { "idempotency-key": "shared-key" })).status).toBe(422)
+    expect((await payout(alice, body, { "idempotency-key": "shared-key" })).json.transactionId).toBe(
+      mine.json.transactionId
+    )
+    const other = await payout(root, { ...body, amount: 7 }, { "idempotency-key": "admin-only-key" })
+    expect(other.status).toBe(202)
+    const userWithAdminsKey = await payout(alice, { ...body, amount: 7 }, { "idempotency-key": "admin-only-key" })
+    expect(userWithAdminsKey.json.transactionId).not.toBe(other.json.transactionId)
+  })
+
   it("409 CONCURRENT_REQUEST and IDEMPOTENCY_KEY_IN_USE while a request holds the user", async () => {
     const lockToken = "test-holder"
     expect(await holdLock("user_003", lockToken)).toBe(true)
