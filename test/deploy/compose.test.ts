@@ -110,7 +110,7 @@ describe("docker-compose.yml", () => {
       expect(services[name]?.build).toMatchObject({ context: ".", dockerfile: "docker/Dockerfile", target: name })
     }
     expect(services.worker?.ports ?? []).toEqual([])
-    const gatewayPorts = (services.gateway?.ports ?? []).map(interpolate)
+    const gatewayPorts = (services.gateway?.ports ?? []).map((text) => interpolate(text))
     expect(gatewayPorts).toHaveLength(1)
     // host part is a range (one port per replica), container part is the gateway's PORT
     expect(gatewayPorts[0]).toMatch(/^(\d+-\d+):3000$/)
@@ -171,7 +171,7 @@ describe("docker-compose.yml", () => {
     expect(commandText(services.redis?.command)).toMatch(/--requirepass .*--appendonly yes/)
     expect(services.rabbitmq?.image).toBe("rabbitmq:3.13-management")
     expect(services.jaeger?.environment?.COLLECTOR_OTLP_ENABLED).toBe("true")
-    expect((services.jaeger?.ports ?? []).map(interpolate)).toEqual(
+    expect((services.jaeger?.ports ?? []).map((text) => interpolate(text))).toEqual(
       expect.arrayContaining(["127.0.0.1:16686:16686", "127.0.0.1:4318:4318"])
     )
   })
