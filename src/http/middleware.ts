@@ -1,11 +1,4 @@
-import {
-  HttpApiBuilder,
-  type HttpApp,
-  HttpIncomingMessage,
-  HttpMiddleware,
-  HttpServerRequest,
-  HttpServerResponse
-} from "@effect/platform"
+import { HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Metric, Option } from "effect"
 import { Settings } from "../settings.js"
 import { httpDuration, httpRequests } from "./metrics.js"
@@ -14,20 +7,12 @@ import { perIpLimit } from "./rateLimit.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
 import { renderErrors } from "./respond.js"
 import { routeOf } from "./routes.js"
+import { withSecurityHeaders } from "./securityHeaders.js"
 
 /** Requests that produce no span: probes and scrapes would drown the traces. */
 export const isUntraced = (request: HttpServerRequest.HttpServerRequest) => {
   const path = routerPath(request.url)
   return isHealth(path) || path === "/metrics"
-}
-
-const SECURITY_HEADERS = {
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "content-security-policy": "frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-  "cross-origin-opener-policy": "same-origin",
-  "cache-control": "no-store"
 }
 
 /** Refuses a declared oversize body at once; a chunked one fails while it is read (MaxBodySize). */
@@ -53,7 +38,7 @@ const measured = <R>(app: HttpApp.Default<never, R>) =>
       1
     )
     yield* Metric.update(httpDuration.pipe(Metric.tagged("route", route)), duration)
-    return HttpServerResponse.setHeaders(response, SECURITY_HEADERS)
+    return response
   })
 
 const corsOptions = Effect.map(Settings.corsOrigin, (origin) => {
@@ -68,15 +53,17 @@ const corsOptions = Effect.map(Settings.corsOrigin, (origin) => {
 
 /**
  * The edge of the API, innermost first: body size limit, per-IP rate limit,
- * every failure rendered in the error shape, metrics and security headers, CORS.
+ * every failure rendered in the error shape, metrics, CORS, security headers.
  */
 export const EdgeMiddleware = HttpApiBuilder.middleware(
   Effect.gen(function* () {
     const limitPerIp = yield* perIpLimit
     const cors = HttpMiddleware.cors(yield* corsOptions)
-    return (app: HttpApp.Default) => cors(measured(renderErrors(limitPerIp(bodyLimit(app)))))
+    return (app: HttpApp.Default) => withSecurityHeaders(cors(measured(renderErrors(limitPerIp(bodyLimit(app))))))
   })
 )
 
 /** The edge of a health-and-metrics-only server: nothing there is rate limited or called from browsers. */
-export const OpsEdgeMiddleware = HttpApiBuilder.middleware((app: HttpApp.Default) => measured(renderErrors(app)))
+export const OpsEdgeMiddleware = HttpApiBuilder.middleware((app: HttpApp.Default) =>
+  withSecurityHeaders(measured(renderErrors(app)))
+)

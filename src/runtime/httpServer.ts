@@ -2,6 +2,7 @@ import * as Http from "node:http"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
+import { answerParserErrors } from "../http/clientError.js"
 import { NodeServer } from "../http/NodeServer.js"
 import { Settings } from "../settings.js"
 
@@ -24,7 +25,17 @@ export const layer = (options: ListenOptions = {}) =>
       const server = yield* NodeServer
       return NodeHttpServer.layer(() => server, { port })
     })
-  ).pipe(Layer.provideMerge(Layer.sync(NodeServer, () => Http.createServer())))
+  ).pipe(Layer.provideMerge(nodeServer))
+
+/** The node server, answering what its parser refuses in the API's error shape. */
+const nodeServer = Layer.scoped(
+  NodeServer,
+  Effect.gen(function* () {
+    const server = Http.createServer()
+    yield* answerParserErrors(server)
+    return server
+  })
+)
 
 /** The port the server is bound to. */
 export const boundPort = HttpServer.addressWith((address) =>
