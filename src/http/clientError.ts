@@ -77,20 +77,16 @@ export interface ParserRefusal {
  * Answers what node refuses before the app sees a request (oversize headers,
  * broken framing, a request that never finishes, an unsupported `Expect`) in the
  * API's error shape with the security headers, instead of node's empty bodies.
- * `onRefusal` is told of each (for the log); `headers` adds per-answer headers.
+ * `onRefusal` is told of each answer (for the log) and gives headers to add to it.
  */
 export const answerParserErrors = (
   server: Http.Server,
-  options: {
-    readonly headers?: () => Readonly<Record<string, string>>
-    readonly onRefusal?: (refused: ParserRefusal) => void
-  } = {}
+  onRefusal: (refused: ParserRefusal) => Readonly<Record<string, string>> = () => ({})
 ) => {
   const onClientError = (error: Error, socket: Duplex) => {
     const refusal = refusalOf(error)
     if (socket.writable && !midResponse(socket)) {
-      options.onRefusal?.({ refusal, error: errorCode(error) })
-      socket.end(rawResponse(refusal, options.headers?.()))
+      socket.end(rawResponse(refusal, onRefusal({ refusal, error: errorCode(error) })))
     } else {
       socket.destroy(error)
     }
@@ -102,13 +98,12 @@ export const answerParserErrors = (
       code: "EXPECTATION_FAILED",
       message: "Only Expect: 100-continue is supported"
     }
-    options.onRefusal?.({ refusal, error: "EXPECTATION_FAILED" })
     const body = bodyOf(refusal)
     response.writeHead(417, {
       "content-type": "application/json; charset=utf-8",
       "content-length": Buffer.byteLength(body),
       ...SECURITY_HEADERS,
-      ...options.headers?.()
+      ...onRefusal({ refusal, error: "EXPECTATION_FAILED" })
     })
     response.end(body)
   }

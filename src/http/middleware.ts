@@ -1,8 +1,9 @@
 import { HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpMiddleware, HttpServerRequest } from "@effect/platform"
 import { Effect, Metric, Option } from "effect"
 import { Settings } from "../settings.js"
+import { accessLog } from "./accessLog.js"
 import { httpDuration, httpRequests } from "./metrics.js"
-import { isHealth, routerPath } from "./paths.js"
+import { isProbe, routerPath } from "./paths.js"
 import { perIpLimit } from "./rateLimit.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
 import { renderErrors } from "./respond.js"
@@ -10,10 +11,7 @@ import { routeOf } from "./routes.js"
 import { withSecurityHeaders } from "./securityHeaders.js"
 
 /** Requests that produce no span: probes and scrapes would drown the traces. */
-export const isUntraced = (request: HttpServerRequest.HttpServerRequest) => {
-  const path = routerPath(request.url)
-  return isHealth(path) || path === "/metrics"
-}
+export const isUntraced = (request: HttpServerRequest.HttpServerRequest) => isProbe(routerPath(request.url))
 
 /** Refuses a declared oversize body at once; a chunked one fails while it is read (MaxBodySize). */
 const bodyLimit = <E, R>(app: HttpApp.Default<E, R>) =>
@@ -45,25 +43,34 @@ const corsOptions = Effect.map(Settings.corsOrigin, (origin) => {
   const origins = origin.trim() === "*" ? [] : origin.split(",").map((o) => o.trim())
   return {
     allowedOrigins: origins,
-    allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
-    exposedHeaders: ["RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After", "Idempotent-Replayed"],
+    allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+    exposedHeaders: [
+      "RateLimit-Limit",
+      "RateLimit-Remaining",
+      "RateLimit-Reset",
+      "Retry-After",
+      "Idempotent-Replayed",
+      "Request-Id"
+    ],
     maxAge: 600
   }
 })
 
 /**
  * The edge of the API, innermost first: body size limit, per-IP rate limit,
- * every failure rendered in the error shape, metrics, CORS, security headers.
+ * every failure rendered in the error shape, metrics, CORS, the access log and
+ * Request-Id, security headers.
  */
 export const EdgeMiddleware = HttpApiBuilder.middleware(
   Effect.gen(function* () {
     const limitPerIp = yield* perIpLimit
     const cors = HttpMiddleware.cors(yield* corsOptions)
-    return (app: HttpApp.Default) => withSecurityHeaders(cors(measured(renderErrors(limitPerIp(bodyLimit(app))))))
+    return (app: HttpApp.Default) =>
+      withSecurityHeaders(accessLog(cors(measured(renderErrors(limitPerIp(bodyLimit(app)))))))
   })
 )
 
 /** The edge of a health-and-metrics-only server: nothing there is rate limited or called from browsers. */
 export const OpsEdgeMiddleware = HttpApiBuilder.middleware((app: HttpApp.Default) =>
-  withSecurityHeaders(measured(renderErrors(app)))
+  withSecurityHeaders(accessLog(measured(renderErrors(app))))
 )

@@ -35,5 +35,8 @@ export const DOCS: ReadonlyArray<string> = ["/api/docs", "/api/openapi.json"]
 /** `routerPath`s of the health endpoints. */
 export const isHealth = (path: string) => HEALTH.has(path)
 
+/** Health probes and metric scrapes: untraced, logged at Debug only. */
+export const isProbe = (path: string) => isHealth(path) || path === "/metrics"
+
 /** Probes, scrapes and the API's own description: public, and never rate limited (README). */
-export const isUnlimited = (path: string) => isHealth(path) || path === "/metrics" || DOCS.includes(path)
+export const isUnlimited = (path: string) => isProbe(path) || DOCS.includes(path)

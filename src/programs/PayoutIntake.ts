@@ -56,6 +56,8 @@ export interface IntakeRequest {
 
 export interface Accepted {
   readonly transactionId: TransactionId
+  /** Whose money: the body's userId (an admin's actor is someone else). */
+  readonly userId: UserId
   readonly amount: Minor
   readonly currency: Currency
   /** True when this answers an earlier request with the same Idempotency-Key. */
@@ -118,7 +120,7 @@ const make = Effect.gen(function* () {
     if (outcome._tag === "Replay") {
       const first = outcome.result
       if (first._tag !== "Payout") return yield* Effect.dieMessage("payout key holds a credit result")
-      return { ...first, replayed: true, rateLimit } satisfies Accepted
+      return { ...first, userId: request.userId, replayed: true, rateLimit } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
@@ -127,7 +129,14 @@ const make = Effect.gen(function* () {
     yield* queue
       .publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: 0 })
       .pipe(Effect.catchAll((e) => Effect.logWarning("payout queued later by recovery", e)))
-    return { transactionId: t.transactionId, amount: t.amount, currency: t.currency, replayed: false, rateLimit }
+    return {
+      transactionId: t.transactionId,
+      userId: t.userId,
+      amount: t.amount,
+      currency: t.currency,
+      replayed: false,
+      rateLimit
+    }
   })
 
   return {

@@ -4,6 +4,7 @@ import type { Actor } from "../../programs/PayoutIntake.js"
 import { AdminAuthentication, Authentication } from "../api/auth.js"
 import { ApiError } from "../api/errors.js"
 import { Jwt, type JwtShape } from "../Jwt.js"
+import { noteActor } from "../requestInfo.js"
 
 const unauthorized = (message: string) => new ApiError({ status: 401, code: "UNAUTHORIZED", message })
 
@@ -22,13 +23,10 @@ const authenticate = (jwt: JwtShape) =>
     if (header === undefined || header === "") return yield* unauthorized("Authentication required")
     const token = BEARER.exec(header)?.[1]
     if (token === undefined) return yield* unauthorized("Authorization must be 'Bearer <token>'")
-    return yield* jwt
-      .verify(token)
-      .pipe(
-        Effect.mapError((e) =>
-          unauthorized(e.reason === "token expired" ? "Token expired" : "Invalid or expired token")
-        )
-      )
+    return yield* jwt.verify(token).pipe(
+      Effect.mapError((e) => unauthorized(e.reason === "token expired" ? "Token expired" : "Invalid or expired token")),
+      Effect.tap(noteActor)
+    )
   })
 
 export const AuthenticationLive = Layer.effect(
