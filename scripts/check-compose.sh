@@ -13,8 +13,15 @@ if docker compose version >/dev/null 2>&1; then compose=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then compose=(docker-compose)
 else echo "check-compose: no Compose CLI (apt-get install -y docker-compose)" >&2; exit 1; fi
 echo "check-compose: $("${compose[@]}" version | head -n 1)"
-"${compose[@]}" -f docker-compose.yml config -q
-"${compose[@]}" --env-file .env.example -f docker-compose.yml config -q
+# JWT_SECRET has no default (compose refuses to start without one): validate with a stand-in,
+# and check that without one it really refuses.
+check_secret=check-compose-stand-in-secret-0123456789abcdef
+JWT_SECRET=$check_secret "${compose[@]}" -f docker-compose.yml config -q
+JWT_SECRET=$check_secret "${compose[@]}" --env-file .env.example -f docker-compose.yml config -q
+if env -u JWT_SECRET "${compose[@]}" --env-file .env.example -f docker-compose.yml config -q 2>/dev/null; then
+  echo "check-compose: docker-compose.yml starts without JWT_SECRET: it must require one" >&2
+  exit 1
+fi
 echo "check-compose: docker-compose.yml is valid"
 
 envfile=.env; [[ -f $envfile ]] || envfile=.env.example

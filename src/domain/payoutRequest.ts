@@ -1,4 +1,4 @@
-import { Either, ParseResult, Schema } from "effect"
+import { Either, ParseResult, Predicate, Schema } from "effect"
 import { type FieldIssue, ValidationError } from "./errors.js"
 import { UserId } from "./ids.js"
 import { Currency, type Minor, parseAmount } from "./money.js"
@@ -9,16 +9,52 @@ export const says = (message: string) => ({ message: () => ({ message, override:
 
 const MetadataValue = Schema.Union(
   Schema.String.pipe(Schema.maxLength(500)),
-  Schema.Number,
+  // finite: 1e400 parses to Infinity, which would read back as null
+  Schema.Finite,
   Schema.Boolean
 ).annotations(says("metadata values must be strings of at most 500 characters, numbers or booleans"))
 
-export const PayoutMetadata = Schema.Record({
-  key: Schema.String.pipe(Schema.maxLength(100)),
-  value: MetadataValue
-})
-  .annotations({ message: () => "metadata must be an object" })
-  .pipe(Schema.filter((m) => Object.keys(m).length <= 10 || "metadata may have at most 10 keys"))
+const MAX_METADATA_KEYS = 10
+const MAX_METADATA_KEY_LENGTH = 100
+
+/** A key the record below would drop (too long) or could not hold (`__proto__` sets a prototype). */
+const metadataKeyIssue = (key: string): string | undefined =>
+  key === "__proto__"
+    ? "__proto__ is not allowed as a metadata key"
+    : key.length > MAX_METADATA_KEY_LENGTH
+      ? `metadata keys must be at most ${MAX_METADATA_KEY_LENGTH} characters`
+      : undefined
+
+/**
+ * The metadata object as sent, checked before it is decoded into a record:
+ * every key is kept as it is or the body is refused, and the keys are counted
+ * as sent, so nothing is silently dropped.
+ */
+const MetadataAsSent = Schema.declare((u: unknown): u is { readonly [key: string]: unknown } => Predicate.isRecord(u), {
+  message: () => "metadata must be an object",
+  jsonSchema: {
+    type: "object",
+    maxProperties: MAX_METADATA_KEYS,
+    propertyNames: { maxLength: MAX_METADATA_KEY_LENGTH, not: { const: "__proto__" } },
+    additionalProperties: { anyOf: [{ type: "string", maxLength: 500 }, { type: "number" }, { type: "boolean" }] }
+  }
+}).pipe(
+  Schema.filter((metadata) => {
+    const keys = Object.keys(metadata)
+    const issues = keys.flatMap((key) => {
+      const message = metadataKeyIssue(key)
+      return message === undefined ? [] : [{ path: [key], message }]
+    })
+    if (issues.length > 0) return issues
+    return keys.length <= MAX_METADATA_KEYS || `metadata may have at most ${MAX_METADATA_KEYS} keys`
+  })
+)
+
+export const PayoutMetadata = Schema.compose(
+  MetadataAsSent,
+  Schema.Record({ key: Schema.String.pipe(Schema.maxLength(MAX_METADATA_KEY_LENGTH)), value: MetadataValue }),
+  { strict: false }
+)
 
 const CurrencyInput = Currency.annotations(says("currency must be one of USD, EUR, GBP, INR"))
 const Description = Schema.String.pipe(Schema.maxLength(500)).annotations(
@@ -48,6 +84,17 @@ export interface PayoutRequest {
   readonly description: string | null
   readonly metadata: Metadata
 }
+
+/** A payout body as validated, before the user is read: no `currency` means the user's own. */
+export interface PayoutRequestInput extends Omit<PayoutRequest, "currency"> {
+  readonly currency: Currency | null
+}
+
+/** The request in the currency it names, or else in the user's own (not a fixed USD). */
+export const inCurrencyOf = (request: PayoutRequestInput, userCurrency: Currency): PayoutRequest => ({
+  ...request,
+  currency: request.currency ?? userCurrency
+})
 
 export interface AmountLimits {
   readonly minMinor: number
@@ -115,11 +162,11 @@ const parsePayoutBody = parseWithAmount(PayoutBody, "payout request")
 export const parsePayoutRequest = (
   body: unknown,
   limits: AmountLimits
-): Either.Either<PayoutRequest, ValidationError> =>
+): Either.Either<PayoutRequestInput, ValidationError> =>
   Either.map(parsePayoutBody(body, limits), ({ body: b, amount }) => ({
     userId: b.userId,
     amount,
-    currency: b.currency ?? "USD",
+    currency: b.currency ?? null,
     description: b.description ?? null,
     metadata: b.metadata ?? {}
   }))

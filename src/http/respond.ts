@@ -3,6 +3,7 @@ import { Cause, Effect, Option } from "effect"
 import { firstPerField } from "../domain/index.js"
 import { ApiError, bodyOf, validationError } from "./api/errors.js"
 import { isBodyTooLarge, tooLarge } from "./request.js"
+import { noteErrorCode } from "./requestInfo.js"
 
 /**
  * Adds headers to whatever response this request ends with, success or error.
@@ -15,7 +16,7 @@ export const withResponseHeaders = (headers: Readonly<Record<string, string>>) =
 
 const json = (e: ApiError) =>
   Effect.as(
-    e.headers === undefined ? Effect.void : withResponseHeaders(e.headers),
+    Effect.zipRight(noteErrorCode(e.code), e.headers === undefined ? Effect.void : withResponseHeaders(e.headers)),
     HttpServerResponse.unsafeJson(bodyOf(e), { status: e.status })
   )
 

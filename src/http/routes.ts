@@ -1,4 +1,5 @@
 import { SwiftPayApi } from "./api/SwiftPayApi.js"
+import { DOCS, routerPath } from "./paths.js"
 
 export interface Route {
   readonly method: string
@@ -10,18 +11,19 @@ export const routes: ReadonlyArray<Route> = Object.values(SwiftPayApi.groups).fl
   Object.values(group.endpoints).map((e): Route => ({ method: e.method, path: e.path }))
 )
 
-const DOCS = ["/api/docs", "/api/openapi.json"]
-
 const matches = (template: string, pathname: string) => {
   const want = template.split("/")
   const got = pathname.split("/")
   return want.length === got.length && want.every((seg, i) => seg.startsWith(":") || seg === got[i])
 }
 
-/** The route template a path belongs to (a metric label: never the raw path), or "unmatched". */
-export const routeOf = (method: string, pathname: string): string => {
+/** The route template a request URL is routed to (a metric label: never the raw path), or "unmatched". */
+export const routeOf = (method: string, url: string): string => {
+  const pathname = routerPath(url)
   if (DOCS.includes(pathname)) return pathname
-  const exact = routes.find((r) => r.method === method && r.path === pathname)
-  const found = exact ?? routes.find((r) => r.method === method && matches(r.path, pathname))
+  // the router answers HEAD with the GET route
+  const served = (r: Route) => r.method === method || (method === "HEAD" && r.method === "GET")
+  const exact = routes.find((r) => served(r) && r.path === pathname)
+  const found = exact ?? routes.find((r) => served(r) && matches(r.path, pathname))
   return found?.path ?? "unmatched"
 }

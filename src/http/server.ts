@@ -27,9 +27,7 @@ export const HttpApiLive = HttpApiBuilder.serve().pipe(
   Layer.provide(ApiLive),
   HttpMiddleware.withTracerDisabledWhen(isUntraced),
   // Spans are named by route template, never by raw path (ids would explode the span names).
-  HttpMiddleware.withSpanNameGenerator(
-    (request) => `${request.method} ${routeOf(request.method, request.url.split("?")[0] ?? "")}`
-  )
+  HttpMiddleware.withSpanNameGenerator((request) => `${request.method} ${routeOf(request.method, request.url)}`)
 )
 
 /** Health and /metrics only, for a process without the API (the worker). Needs HealthChecks and PayoutQueue. */

@@ -3,6 +3,7 @@ import {
   type Currency,
   Forbidden,
   type IntakeError,
+  inCurrencyOf,
   type Minor,
   makeTransactionId,
   type PayoutRequest,
@@ -11,6 +12,7 @@ import {
   ServiceUnavailable,
   type Transaction,
   type TransactionId,
+  type User,
   type UserId,
   UserNotActive,
   UserNotFound
@@ -33,6 +35,21 @@ export interface Actor {
 
 export const mayActFor = (actor: Actor, userId: UserId): boolean => actor.role === "admin" || actor.userId === userId
 
+/**
+ * The per-user payout bucket is the actor's own: an admin's payouts, for whomever,
+ * count against the admin, never against that user or a user with the admin's id.
+ */
+export const rateLimitKey = (actor: Actor): string =>
+  actor.role === "admin" ? `rl:admin:${actor.userId}` : `rl:user:${actor.userId}`
+
+/**
+ * Keys are scoped per target user and actor: a user's own keys by the user
+ * (`payout:<userId>`, as they always were), an admin's by user and admin, so an
+ * admin's key never replays, blocks or 422s the user's (userIds hold no `:`).
+ */
+export const idempotencyScope = (actor: Actor, userId: UserId): string =>
+  actor.role === "admin" ? `payout:${userId}:admin:${actor.userId}` : `payout:${userId}`
+
 export interface IntakeRequest {
   readonly actor: Actor
   /** The untrusted JSON body. */
@@ -42,6 +59,8 @@ export interface IntakeRequest {
 
 export interface Accepted {
   readonly transactionId: TransactionId
+  /** Whose money: the body's userId (an admin's actor is someone else). */
+  readonly userId: UserId
   readonly amount: Minor
   readonly currency: Currency
   /** True when this answers an earlier request with the same Idempotency-Key. */
@@ -100,42 +119,49 @@ const make = Effect.gen(function* () {
       )
     )
 
-  const checkUser = (userId: UserId) =>
+  const activeUser = (userId: UserId) =>
     Effect.flatMap(
       store.getUser(userId),
-      (user): Effect.Effect<void, UserNotFound | UserNotActive> =>
+      (user): Effect.Effect<User, UserNotFound | UserNotActive> =>
         Option.isNone(user)
           ? Effect.fail(new UserNotFound({ userId }))
           : user.value.status !== "active"
             ? Effect.fail(new UserNotActive({ userId, status: user.value.status }))
-            : Effect.void
+            : Effect.succeed(user.value)
     )
 
   const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
-    const rateLimit = yield* limiter.hit(`rl:user:${actor.userId}`, config.userLimit, config.windowMs)
+    const rateLimit = yield* limiter.hit(rateLimitKey(actor), config.userLimit, config.windowMs)
     if (!rateLimit.allowed) {
       return yield* new RateLimitExceeded({ scope: "user", limit: rateLimit.limit, resetMs: rateLimit.resetMs })
     }
-    const request = yield* parsePayoutRequest(body, config)
-    if (!mayActFor(actor, request.userId)) return yield* new Forbidden({ reason: "not your account" })
-    yield* checkUser(request.userId)
+    const input = yield* parsePayoutRequest(body, config)
+    if (!mayActFor(actor, input.userId)) return yield* new Forbidden({ reason: "not your account" })
+    const request = inCurrencyOf(input, (yield* activeUser(input.userId)).currency)
 
     const claim =
       idempotencyKey === null
         ? null
-        : { scope: `payout:${request.userId}`, key: idempotencyKey, fingerprint: fingerprint(request) }
+        : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
     const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
     if (outcome._tag === "Replay") {
       const first = outcome.result
       if (first._tag !== "Payout") return yield* Effect.dieMessage("payout key holds a credit result")
-      return { ...first, replayed: true, rateLimit } satisfies Accepted
+      return { ...first, userId: request.userId, replayed: true, rateLimit } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
     // The event goes out before the queue message, so no worker event can overtake it.
     yield* announce(store, bus, t)
     yield* enqueue(t)
-    return { transactionId: t.transactionId, amount: t.amount, currency: t.currency, replayed: false, rateLimit }
+    return {
+      transactionId: t.transactionId,
+      userId: t.userId,
+      amount: t.amount,
+      currency: t.currency,
+      replayed: false,
+      rateLimit
+    }
   })
 
   return {

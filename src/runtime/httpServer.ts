@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto"
 import * as Http from "node:http"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Duration, Effect, Layer } from "effect"
+import { Duration, Effect, Layer, Runtime } from "effect"
+import { answerParserErrors } from "../http/clientError.js"
 import { NodeServer } from "../http/NodeServer.js"
 import { Settings } from "../settings.js"
 
@@ -24,7 +26,26 @@ export const layer = (options: ListenOptions = {}) =>
       const server = yield* NodeServer
       return NodeHttpServer.layer(() => server, { port })
     })
-  ).pipe(Layer.provideMerge(Layer.sync(NodeServer, () => Http.createServer())))
+  ).pipe(Layer.provideMerge(nodeServer))
+
+/** The node server, answering what its parser refuses in the API's error shape, each with a Request-Id and a log line. */
+const nodeServer = Layer.scoped(
+  NodeServer,
+  Effect.gen(function* () {
+    const server = Http.createServer()
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    yield* answerParserErrors(server, ({ refusal, error }) => {
+      const requestId = randomUUID()
+      runFork(
+        Effect.logInfo("http request refused by the parser").pipe(
+          Effect.annotateLogs({ status: refusal.status, code: refusal.code, error: error ?? "unknown", requestId })
+        )
+      )
+      return { "request-id": requestId }
+    })
+    return server
+  })
+)
 
 /** The port the server is bound to. */
 export const boundPort = HttpServer.addressWith((address) =>

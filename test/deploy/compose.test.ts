@@ -21,12 +21,17 @@ const compose = parse(readRepoFile("docker-compose.yml"), { merge: true }) as Co
 const services = compose.services
 const envExample = dotenvValues(readRepoFile(".env.example"))
 
-/** Compose-style `${VAR:-default}` interpolation with .env.example's values. */
-const interpolate = (text: string): string =>
-  text.replace(
-    /\$\{(\w+)(?::-([^}]*))?\}/g,
-    (_, name: string, fallback?: string) => envExample.get(name) ?? fallback ?? ""
-  )
+/**
+ * Compose-style interpolation with .env.example's values (and `env` over them):
+ * `${VAR}`, `${VAR:-default}`, and `${VAR:?message}`, which fails when VAR is unset or empty.
+ */
+const interpolate = (text: string, env: Record<string, string> = {}): string =>
+  text.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, op?: string, arg?: string) => {
+    const value = env[name] ?? envExample.get(name)
+    if (op === "?" && (value === undefined || value === "")) throw new Error(`${name}: ${arg ?? ""}`)
+    return value !== undefined && value !== "" ? value : op === "-" ? (arg ?? "") : ""
+  })
+const SECRET = "a-secret-set-in-dotenv-for-this-test-0123456789"
 
 const commandText = (value: Array<string> | string | undefined): string =>
   Array.isArray(value) ? value.join(" ") : (value ?? "")
@@ -57,11 +62,39 @@ describe("docker-compose.yml", () => {
       execFileSync(cli.cmd, [...cli.args, ...extra, "-f", "docker-compose.yml", "config", "-q"], {
         cwd: repoRoot,
         encoding: "utf8",
+        env: { ...process.env, JWT_SECRET: SECRET },
         stdio: ["ignore", "pipe", "pipe"]
       })
     console.info(`validating with ${cli.version}`)
     run([])
     run(["--env-file", ".env.example"])
+  })
+
+  it.skipIf(cli === undefined)("refuses to run without a JWT_SECRET of one's own (Compose CLI)", () => {
+    if (cli === undefined) return
+    const { JWT_SECRET: _, ...env } = process.env
+    const config = (extra: Record<string, string>) =>
+      spawnSync(cli.cmd, [...cli.args, "--env-file", ".env.example", "-f", "docker-compose.yml", "config", "-q"], {
+        cwd: repoRoot,
+        encoding: "utf8",
+        env: { ...env, ...extra }
+      })
+    const without = config({})
+    expect(without.status).not.toBe(0)
+    expect(without.stderr).toMatch(/JWT_SECRET/)
+    expect(config({ JWT_SECRET: "" }).status).not.toBe(0)
+    expect(config({ JWT_SECRET: SECRET }).status).toBe(0)
+  })
+
+  it("takes JWT_SECRET from .env with no default: the gateway gets no public development value", () => {
+    for (const runtime of ["gateway", "worker"]) {
+      const raw = services[runtime]?.environment?.JWT_SECRET ?? ""
+      expect(raw, runtime).toMatch(/^\$\{JWT_SECRET:\?[^}]*\.env[^}]*\}$/)
+      expect(() => interpolate(raw), "unset in .env.example").toThrow(/JWT_SECRET/)
+      expect(() => interpolate(raw, { JWT_SECRET: "" }), "empty").toThrow(/JWT_SECRET/)
+      expect(interpolate(raw, { JWT_SECRET: SECRET })).toBe(SECRET)
+    }
+    expect(readRepoFile("docker-compose.yml")).not.toMatch(/swiftpay-dev-only-jwt-secret/)
   })
 
   it("uses the Compose Specification (no version key) and has the whole stack", () => {
@@ -77,7 +110,7 @@ describe("docker-compose.yml", () => {
       expect(services[name]?.build).toMatchObject({ context: ".", dockerfile: "docker/Dockerfile", target: name })
     }
     expect(services.worker?.ports ?? []).toEqual([])
-    const gatewayPorts = (services.gateway?.ports ?? []).map(interpolate)
+    const gatewayPorts = (services.gateway?.ports ?? []).map((text) => interpolate(text))
     expect(gatewayPorts).toHaveLength(1)
     // host part is a range (one port per replica), container part is the gateway's PORT
     expect(gatewayPorts[0]).toMatch(/^(\d+-\d+):3000$/)
@@ -138,7 +171,7 @@ describe("docker-compose.yml", () => {
     expect(commandText(services.redis?.command)).toMatch(/--requirepass .*--appendonly yes/)
     expect(services.rabbitmq?.image).toBe("rabbitmq:3.13-management")
     expect(services.jaeger?.environment?.COLLECTOR_OTLP_ENABLED).toBe("true")
-    expect((services.jaeger?.ports ?? []).map(interpolate)).toEqual(
+    expect((services.jaeger?.ports ?? []).map((text) => interpolate(text))).toEqual(
       expect.arrayContaining(["127.0.0.1:16686:16686", "127.0.0.1:4318:4318"])
     )
   })
@@ -160,7 +193,7 @@ describe("docker-compose.yml", () => {
       expect(interpolate(env.REDIS_PASSWORD ?? "")).toBe(envExample.get("REDIS_PASSWORD"))
       expect(env.REDIS_URL, "REDIS_URL would win over the parts").toBeUndefined()
       expect(env.OTEL_EXPORTER_OTLP_ENDPOINT).toBe("http://jaeger:4318")
-      expect(interpolate(env.JWT_SECRET ?? "").length).toBeGreaterThanOrEqual(32)
+      expect(interpolate(env.JWT_SECRET ?? "", { JWT_SECRET: SECRET })).toBe(SECRET)
     }
   })
 

@@ -1,15 +1,18 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { parsePayoutRequest } from "../../src/domain/index.js"
+import { inCurrencyOf, parsePayoutRequest } from "../../src/domain/index.js"
 
 const limits = { minMinor: 1, maxMinor: 100_000_000 }
 const ok = { userId: "user_001", amount: 100.5 }
 
 describe("parsePayoutRequest", () => {
-  it("accepts a good body with defaults", () => {
+  it("accepts a good body with defaults (no currency: the user's own, decided once the user is read)", () => {
     expect(parsePayoutRequest({ ...ok, extra: "ignored" }, limits)).toEqual(
-      Either.right({ userId: "user_001", amount: 10_050, currency: "USD", description: null, metadata: {} })
+      Either.right({ userId: "user_001", amount: 10_050, currency: null, description: null, metadata: {} })
     )
+    const input = Either.getOrThrow(parsePayoutRequest(ok, limits))
+    expect(inCurrencyOf(input, "EUR").currency).toBe("EUR")
+    expect(inCurrencyOf({ ...input, currency: "GBP" }, "EUR").currency).toBe("GBP")
     expect(Either.map(parsePayoutRequest({ ...ok, amount: "7.05", currency: "INR" }, limits), (r) => r.amount)).toEqual(
       Either.right(705)
     )
@@ -67,5 +70,33 @@ describe("validation details", () => {
     expect(Either.isLeft(notAnObject) && notAnObject.left.details).toEqual([
       { field: "body", message: "the body must be a JSON object" }
     ])
+  })
+})
+
+describe("metadata the API would change is refused, never dropped", () => {
+  const fieldsOf = (metadataJson: string) => {
+    const result = parsePayoutRequest({ ...ok, metadata: JSON.parse(metadataJson) }, limits)
+    return Either.isLeft(result) ? result.left.details.map((d) => d.field) : "accepted"
+  }
+  const tenKeys = Object.fromEntries([...Array(10)].map((_, i) => [`k${i}`, i]))
+  const long = "k".repeat(101)
+
+  it.each([
+    ["a key over 100 characters", JSON.stringify({ [long]: 1 }), `metadata.${long}`],
+    ["__proto__", '{"__proto__": "x"}', "metadata.__proto__"],
+    ["__proto__ with an object", '{"a": 1, "__proto__": {"b": 2}}', "metadata.__proto__"],
+    ["10 keys and a long one (counted as sent)", JSON.stringify({ ...tenKeys, [long]: 1 }), `metadata.${long}`],
+    ["10 keys and __proto__", JSON.stringify(tenKeys).replace("{", '{"__proto__": 1, '), "metadata.__proto__"],
+    ["a number JSON cannot hold (1e400)", '{"big": 1e400}', "metadata.big"]
+  ])("%s is a 400 naming the field", (_name, json, field) => {
+    expect(fieldsOf(json)).toEqual([field])
+  })
+
+  it("keeps every key it accepts, exactly as sent", () => {
+    const eight = Object.fromEntries(Object.entries(tenKeys).slice(0, 8))
+    const edge = { ...eight, k0: "x".repeat(500), ["k".repeat(100)]: true, constructor: "c" }
+    const result = parsePayoutRequest({ ...ok, metadata: edge }, limits)
+    expect(Either.map(result, (r) => r.metadata)).toEqual(Either.right(edge))
+    expect(Either.map(result, (r) => Object.keys(r.metadata))).toEqual(Either.right(Object.keys(edge)))
   })
 })

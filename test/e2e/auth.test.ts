@@ -28,6 +28,15 @@ describe("authentication", () => {
     expect((await balanceWith(`Bearer ${token}`)).status).toBe(200)
   })
 
+  it.each(["bearer", "BEARER", "BeArEr"])("the scheme is case-insensitive (RFC 7235): %s <token>", async (scheme) => {
+    const token = await signed({ sub: "user_001", exp: now() + 60 })
+    expect((await balanceWith(`${scheme} ${token}`)).status).toBe(200)
+    expect((await balanceWith(`${scheme}   ${token}`)).status).toBe(200) // 1*SP
+    const admin = await signed({ sub: "admin", role: "admin", exp: now() + 60 })
+    const r = await server.request("GET", "/api/admin/reconcile", { headers: { authorization: `${scheme} ${admin}` } })
+    expect(r.status).toBe(200)
+  })
+
   it.each([
     ["no Authorization header", async () => undefined],
     ["an empty header", async () => ""],

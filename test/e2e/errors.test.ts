@@ -126,6 +126,20 @@ describe("error codes of API.md", () => {
     const reused = await payout(alice, { ...body, amount: 4 }, { "idempotency-key": "order-1" })
     expect([reused.status, reused.json.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"])
 
+    // A body that differs only in metadata.__proto__ is no replay: the API would drop that key, so it is a 400.
+    const sent = await payout(alice, { ...body, metadata: { a: 1 } }, { "idempotency-key": "order-proto" })
+    expect(sent.status).toBe(202)
+    const proto = await server.request("POST", "/api/payout", {
+      token: alice,
+      raw: '{"userId": "user_001", "amount": 3, "metadata": {"a": 1, "__proto__": "x"}}',
+      headers: { "idempotency-key": "order-proto" }
+    })
+    expect([proto.status, proto.json.code, proto.headers.get("idempotent-replayed")]).toEqual([
+      400,
+      "VALIDATION_ERROR",
+      null
+    ])
+
     for (const key of ["x".repeat(256), "naïve", "tab\there"]) {
       const r = await payout(alice, body, { "idempotency-key": key })
       expect([r.status, r.json.code]).toEqual([400, "VALIDATION_ERROR"])
@@ -142,6 +156,30 @@ describe("error codes of API.md", () => {
     expect(c2.json).toEqual(c1.json)
     expect(c2.headers.get("idempotent-replayed")).toBe("true")
     expect((await credit(11)).json.code).toBe("IDEMPOTENCY_KEY_REUSED")
+  })
+
+  it("an admin's Idempotency-Key never collides with the user's own", async () => {
+    const body = { userId: "user_001", amount: 2 }
+    const mine = await payout(alice, body, { "idempotency-key": "shared-key" })
+    expect(mine.status).toBe(202)
+    const theirs = await payout(root, body, { "idempotency-key": "shared-key" })
+    expect(theirs.status).toBe(202)
+    expect(theirs.headers.get("idempotent-replayed")).toBeNull()
+    expect(theirs.json.transactionId).not.toBe(mine.json.transactionId)
+    // each replays its own, and a different body is a 422 only against one's own key
+    const adminAgain = await payout(root, body, { "idempotency-key": "shared-key" })
+    expect([adminAgain.json.transactionId, adminAgain.headers.get("idempotent-replayed")]).toEqual([
+      theirs.json.transactionId,
+      "true"
+    ])
+    expect((await payout(root, { ...body, amount: 5 }, { "idempotency-key": "shared-key" })).status).toBe(422)
+    expect((await payout(alice, body, { "idempotency-key": "shared-key" })).json.transactionId).toBe(
+      mine.json.transactionId
+    )
+    const other = await payout(root, { ...body, amount: 7 }, { "idempotency-key": "admin-only-key" })
+    expect(other.status).toBe(202)
+    const userWithAdminsKey = await payout(alice, { ...body, amount: 7 }, { "idempotency-key": "admin-only-key" })
+    expect(userWithAdminsKey.json.transactionId).not.toBe(other.json.transactionId)
   })
 
   it("409 CONCURRENT_REQUEST and IDEMPOTENCY_KEY_IN_USE while a request holds the user", async () => {

@@ -1,4 +1,15 @@
-import { type ConfigError, ConfigProvider, Deferred, Effect, Fiber, Layer, ManagedRuntime, Queue } from "effect"
+import {
+  type ConfigError,
+  ConfigProvider,
+  Deferred,
+  Effect,
+  Fiber,
+  Layer,
+  Logger,
+  ManagedRuntime,
+  Queue,
+  type Tracer
+} from "effect"
 import { type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
 import { Jwt } from "../../src/http/Jwt.js"
 import { EventBus } from "../../src/ports/EventBus.js"
@@ -37,11 +48,24 @@ export type TestPorts = Layer.Layer<Embedded.Ports | MemoryRail | MemoryQueue, C
 
 /** The embedded runtime on a free port (on other ports when given), driven over real HTTP. */
 export const startServer = async (
-  options: { readonly config?: Record<string, string>; readonly ports?: TestPorts } = {}
+  options: {
+    readonly config?: Record<string, string>
+    readonly ports?: TestPorts
+    /** Sees every log line (at LOG_LEVEL) besides the runtime's own logger. */
+    readonly logger?: Logger.Logger<unknown, void>
+    readonly tracer?: Tracer.Tracer
+  } = {}
 ) => {
   const provider = ConfigProvider.fromJson({ ...TEST_CONFIG, ...options.config })
   const ports: TestPorts = options.ports ?? Embedded.MemoryPorts
-  const layer = Embedded.layerWith(ports, { port: 0 }).pipe(Layer.provide(Layer.setConfigProvider(provider)))
+  const observed = Layer.mergeAll(
+    options.logger === undefined ? Layer.empty : Logger.add(options.logger),
+    options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer)
+  )
+  const layer = Embedded.layerWith(ports, { port: 0 }).pipe(
+    Layer.provide(observed),
+    Layer.provide(Layer.setConfigProvider(provider))
+  )
   const runtime = ManagedRuntime.make(layer)
   const port = await runtime.runPromise(boundPort)
   const base = `http://127.0.0.1:${port}`

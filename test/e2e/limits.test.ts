@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Server, startServer, user } from "./harness.js"
+import { admin, type Server, startServer, user } from "./harness.js"
 
 describe("per-IP rate limit on /api (RATE_LIMIT_MAX_REQUESTS)", () => {
   let server: Server
@@ -63,6 +63,40 @@ describe("per-user payout limit (USER_RATE_LIMIT_MAX_REQUESTS)", () => {
     expect((await server.request("GET", "/api/payout/user/user_002/balance", { token })).json).toMatchObject({
       held: expect.any(Number)
     })
+  })
+})
+
+describe("an admin's payouts count against the admin's own bucket", () => {
+  let server: Server
+  beforeAll(async () => {
+    server = await startServer({ config: { USER_RATE_LIMIT_MAX_REQUESTS: "2" } })
+  })
+  afterAll(() => server.stop())
+
+  it("never against the user they act for, nor a user whose id is the admin's", async () => {
+    const root = await server.token(admin) // sub "admin", role admin
+    // A user named like the admin: same id, another identity.
+    await server.request("POST", "/api/admin/users", { token: root, body: { userId: admin.userId } })
+    await server.request("POST", `/api/admin/users/${admin.userId}/credit`, {
+      token: root,
+      body: { amount: 10, currency: "USD" }
+    })
+    const forCharlie = () =>
+      server.request("POST", "/api/payout", { token: root, body: { userId: "user_003", amount: 1 } })
+    expect((await forCharlie()).status).toBe(202)
+    expect((await forCharlie()).status).toBe(202)
+    const third = await forCharlie()
+    expect([third.status, third.json.code]).toEqual([429, "USER_RATE_LIMIT_EXCEEDED"])
+
+    const charlie = await server.token(user("user_003"))
+    const own = await server.request("POST", "/api/payout", { token: charlie, body: { userId: "user_003", amount: 1 } })
+    expect([own.status, own.headers.get("ratelimit-remaining")]).toEqual([202, "1"])
+    const namesake = await server.token(user(admin.userId))
+    const theirs = await server.request("POST", "/api/payout", {
+      token: namesake,
+      body: { userId: admin.userId, amount: 1 }
+    })
+    expect([theirs.status, theirs.headers.get("ratelimit-remaining")]).toEqual([202, "1"])
   })
 })
 

@@ -119,3 +119,25 @@ describe("POST /api/payout, end to end", () => {
     expect(eur.json.balances).toEqual(expect.arrayContaining([expect.objectContaining({ currency: "USD" })]))
   })
 })
+
+describe("a payout without a currency", () => {
+  it("is in the user's own currency, not USD", async () => {
+    const root = await server.token(admin)
+    await server.request("POST", "/api/admin/users", { token: root, body: { userId: "eve_eur", currency: "EUR" } })
+    await server.request("POST", "/api/admin/users/eve_eur/credit", {
+      token: root,
+      body: { amount: 100, currency: "EUR" }
+    })
+    const eve = await server.token(user("eve_eur"))
+    const r = await payout(eve, { userId: "eve_eur", amount: 40 }, { "idempotency-key": "eur-1" })
+    expect([r.status, r.json.currency]).toEqual([202, "EUR"])
+    expect(await balance("eve_eur", eve)).toMatchObject({ currency: "EUR", available: 60 })
+    // Naming the user's currency is the same request: a replay, not a 422.
+    const named = await payout(eve, { userId: "eve_eur", amount: 40, currency: "EUR" }, { "idempotency-key": "eur-1" })
+    expect([named.status, named.json.transactionId]).toEqual([202, r.json.transactionId])
+    expect(named.headers.get("idempotent-replayed")).toBe("true")
+    // An admin acting for the user also gets the user's currency.
+    const forEve = await payout(root, { userId: "eve_eur", amount: 10 })
+    expect([forEve.status, forEve.json.currency]).toEqual([202, "EUR"])
+  })
+})

@@ -64,6 +64,32 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
     expect(await money()).toEqual(before)
   })
 
+  const long = "k".repeat(101)
+  const tenKeys = [...Array(10).keys()].map((i) => `"k${i}": ${i}`).join(", ")
+  it.each([
+    ["a metadata key over 100 characters", `{"${long}": 1}`, `metadata.${long}`],
+    ["metadata.__proto__", '{"__proto__": "x"}', "metadata.__proto__"],
+    ["10 metadata keys and a long one", `{${tenKeys}, "${long}": 1}`, `metadata.${long}`],
+    ["10 metadata keys and __proto__", `{${tenKeys}, "__proto__": 1}`, "metadata.__proto__"],
+    ["a metadata number beyond a double", '{"n": 1e400}', "metadata.n"]
+  ])("%s: 400 naming the field, nothing silently dropped", async (_name, metadata, field) => {
+    const before = await money()
+    const raw = `{"userId": "user_001", "amount": 1, "metadata": ${metadata}}`
+    const r = await server.request("POST", "/api/payout", { token, raw })
+    expect([r.status, r.json.code]).toEqual([400, "VALIDATION_ERROR"])
+    expect((r.json.details as ReadonlyArray<{ field: string }>).map((d) => d.field)).toEqual([field])
+    expect(await money()).toEqual(before)
+  })
+
+  it("metadata is stored as sent: 10 keys of up to 100 characters", async () => {
+    const metadata = Object.fromEntries([...Array(9).keys()].map((i) => [`k${i}`, i]))
+    const sent = { ...metadata, ["k".repeat(100)]: "v" }
+    const r = await server.request("POST", "/api/payout", { token, body: { ...valid, amount: 1, metadata: sent } })
+    expect(r.status).toBe(202)
+    const t = await server.request("GET", `/api/payout/${String(r.json.transactionId)}`, { token })
+    expect((t.json.transaction as { metadata: unknown }).metadata).toEqual(sent)
+  })
+
   it("malformed JSON", async () => {
     const r = await server.request("POST", "/api/payout", { token, raw: '{"userId": "user_001", "amount": 1' })
     expect(r.status).toBe(400)

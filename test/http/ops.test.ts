@@ -4,6 +4,7 @@ import { HealthChecks, portProbes } from "../../src/http/HealthChecks.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { boundPort } from "../../src/runtime/httpServer.js"
 import * as OpsHttp from "../../src/runtime/opsHttp.js"
+import { parseRawResponse, rawExchange } from "../e2e/raw.js"
 
 const layer = OpsHttp.layer({ port: 0 }).pipe(
   Layer.provide(HealthChecks.layer({ queue: portProbes.queue })),
@@ -33,5 +34,13 @@ describe("the worker's ops server", () => {
     const r = await fetch(`${base}/api/payout`, { method: "POST" })
     expect(r.status).toBe(404)
     expect(await r.json()).toEqual({ success: false, error: "Route not found", code: "NOT_FOUND", path: "/api/payout" })
+  })
+  it("answers a request node cannot parse in the error shape, with the security headers", async () => {
+    const reply = parseRawResponse(await rawExchange(Number(new URL(base).port), "NOT HTTP\r\n\r\n"))
+    expect(reply.status).toBe(400)
+    expect(reply.headers.get("x-content-type-options")).toBe("nosniff")
+    expect(JSON.parse(reply.body)).toMatchObject({ success: false, code: "MALFORMED_REQUEST" })
+    const live = await fetch(`${base}/api/health/live`)
+    expect(live.headers.get("x-frame-options")).toBe("DENY")
   })
 })

@@ -96,7 +96,12 @@ describe("routeOf", () => {
     ["GET", "/api/payout/user/bob/history", "/api/payout/user/:userId/history"],
     ["GET", "/api/docs", "/api/docs"],
     ["GET", "/wp-admin/evil", "unmatched"],
-    ["DELETE", "/api/payout", "unmatched"]
+    ["DELETE", "/api/payout", "unmatched"],
+    // labelled as the router routes them, however spelled
+    ["POST", "//API/Payout/", "/api/payout"],
+    ["GET", "http://x/%61pi/payout/user/bob/history?limit=1", "/api/payout/user/:userId/history"],
+    ["GET", "/api;/payout", "/api"],
+    ["HEAD", "/api/health", "/api/health"]
   ])("%s %s → %s", (method, path, route) => {
     expect(routeOf(method, path)).toBe(route)
   })

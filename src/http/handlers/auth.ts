@@ -1,42 +1,46 @@
 import { HttpServerRequest } from "@effect/platform"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer } from "effect"
 import type { Actor } from "../../programs/PayoutIntake.js"
 import { AdminAuthentication, Authentication } from "../api/auth.js"
 import { ApiError } from "../api/errors.js"
 import { Jwt, type JwtShape } from "../Jwt.js"
+import { noteActor } from "../requestInfo.js"
 
 const unauthorized = (message: string) => new ApiError({ status: 401, code: "UNAUTHORIZED", message })
 
-const BEARER = /^Bearer [A-Za-z0-9._~+/-]+=*$/
+/** `Bearer <token68>`: the scheme in any case and one or more spaces (RFC 7235). */
+const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i
 
-/** 401 for a missing header, another scheme, a malformed, expired or wrongly signed token. */
-const authenticate = (jwt: JwtShape, token: Redacted.Redacted<string>) =>
+/**
+ * 401 for a missing header, another scheme, a malformed, expired or wrongly
+ * signed token. The token is read here: the framework's own cuts a fixed
+ * `Bearer ` prefix, so it is ignored.
+ */
+const authenticate = (jwt: JwtShape) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const header = request.headers.authorization
     if (header === undefined || header === "") return yield* unauthorized("Authentication required")
-    if (!BEARER.test(header)) return yield* unauthorized("Authorization must be 'Bearer <token>'")
-    return yield* jwt
-      .verify(Redacted.value(token))
-      .pipe(
-        Effect.mapError((e) =>
-          unauthorized(e.reason === "token expired" ? "Token expired" : "Invalid or expired token")
-        )
-      )
+    const token = BEARER.exec(header)?.[1]
+    if (token === undefined) return yield* unauthorized("Authorization must be 'Bearer <token>'")
+    return yield* jwt.verify(token).pipe(
+      Effect.mapError((e) => unauthorized(e.reason === "token expired" ? "Token expired" : "Invalid or expired token")),
+      Effect.tap(noteActor)
+    )
   })
 
 export const AuthenticationLive = Layer.effect(
   Authentication,
-  Effect.map(Jwt, (jwt) => Authentication.of({ bearer: (token) => authenticate(jwt, token) }))
+  Effect.map(Jwt, (jwt) => Authentication.of({ bearer: () => authenticate(jwt) }))
 )
 
 export const AdminAuthenticationLive = Layer.effect(
   AdminAuthentication,
   Effect.map(Jwt, (jwt) =>
     AdminAuthentication.of({
-      bearer: (token) =>
+      bearer: () =>
         Effect.filterOrFail(
-          authenticate(jwt, token),
+          authenticate(jwt),
           (actor: Actor) => actor.role === "admin",
           () => new ApiError({ status: 403, code: "FORBIDDEN", message: "Admin role required" })
         )

@@ -1,9 +1,9 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Either, Option } from "effect"
+import { Effect, Either, LogLevel, Option } from "effect"
 import type { TransactionId, UserId } from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
-import { type Actor, mayActFor, PayoutIntake } from "../../programs/PayoutIntake.js"
+import { type Accepted, type Actor, mayActFor, PayoutIntake } from "../../programs/PayoutIntake.js"
 import { CurrentActor } from "../api/auth.js"
 import { ApiError } from "../api/errors.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
@@ -12,6 +12,22 @@ import { orApiError, rateLimitHeaders } from "../errors.js"
 import { auditJson, balanceJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
+
+/** The intake's outcome, for operators: every payout accepted, and every refusal with its code. */
+const logAccepted = (a: Accepted) =>
+  Effect.logInfo(a.replayed ? "payout replayed" : "payout accepted").pipe(
+    Effect.annotateLogs({
+      transactionId: a.transactionId,
+      userId: a.userId,
+      amount: toDecimalNumber(a.amount),
+      currency: a.currency
+    })
+  )
+
+const logRefused = (actor: Actor, e: ApiError) =>
+  Effect.logWithLevel(e.status >= 500 ? LogLevel.Warning : LogLevel.Info, "payout refused").pipe(
+    Effect.annotateLogs({ code: e.code, status: e.status, actor: actor.userId, role: actor.role })
+  )
 
 const notFound = new ApiError({ status: 404, code: "TRANSACTION_NOT_FOUND", message: "Transaction not found" })
 const forbidden = new ApiError({ status: 403, code: "FORBIDDEN", message: "You may not act on this resource" })
@@ -59,7 +75,8 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
             })
             .pipe(
               orApiError,
-              Effect.mapError((e) => (e.code === "VALIDATION_ERROR" ? Option.getOrElse(early, () => e) : e))
+              Effect.mapError((e) => (e.code === "VALIDATION_ERROR" ? Option.getOrElse(early, () => e) : e)),
+              Effect.tapBoth({ onFailure: (e) => logRefused(actor, e), onSuccess: logAccepted })
             )
           yield* withResponseHeaders({
             ...rateLimitHeaders(accepted.rateLimit),

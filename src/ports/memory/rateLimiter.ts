@@ -1,27 +1,35 @@
-import { Clock, Effect, HashMap, Option, Ref } from "effect"
+import { Clock, Effect } from "effect"
 import type { RateLimitDecision } from "../RateLimiter.js"
 
 interface Window {
-  readonly count: number
+  count: number
   readonly endsAt: number
 }
 
-/** Fixed windows that start at a key's first hit (like `INCR` + `PEXPIRE` on 1), on `Clock`. */
-export const make = Effect.gen(function* () {
-  const windows = yield* Ref.make(HashMap.empty<string, Window>())
+/**
+ * Fixed windows that start at a key's first hit (like `INCR` + `PEXPIRE` on 1), on `Clock`.
+ * Keys are client-chosen (IPs, user ids), so expired windows are dropped, as Redis
+ * expires them: a sweep at most once per window length keeps that O(1) per hit on
+ * average, and memory bounded by the keys seen in about two windows.
+ */
+export const make = Effect.sync(() => {
+  // One map mutated in synchronous steps: each hit is atomic without a Ref.
+  const windows = new Map<string, Window>()
+  let sweepAt = 0
+
+  const sweep = (now: number, windowMs: number) => {
+    if (now < sweepAt) return
+    for (const [key, window] of windows) if (window.endsAt <= now) windows.delete(key)
+    sweepAt = now + windowMs
+  }
 
   const hit = Effect.fn("RateLimiter.hit")(function* (key: string, limit: number, windowMs: number) {
     const now = yield* Clock.currentTimeMillis
-    const window = yield* Ref.modify(windows, (map) => {
-      const next = HashMap.get(map, key).pipe(
-        Option.filter((w) => w.endsAt > now),
-        Option.match({
-          onNone: (): Window => ({ count: 1, endsAt: now + windowMs }),
-          onSome: (w): Window => ({ count: w.count + 1, endsAt: w.endsAt })
-        })
-      )
-      return [next, HashMap.set(map, key, next)]
-    })
+    sweep(now, windowMs)
+    const current = windows.get(key)
+    const window = current !== undefined && current.endsAt > now ? current : { count: 0, endsAt: now + windowMs }
+    window.count += 1
+    windows.set(key, window)
     return {
       allowed: window.count <= limit,
       limit,
@@ -30,5 +38,8 @@ export const make = Effect.gen(function* () {
     } satisfies RateLimitDecision
   })
 
-  return { hit }
+  /** Windows held (tests watch memory with it). */
+  const size = Effect.sync(() => windows.size)
+
+  return { hit, size }
 })
