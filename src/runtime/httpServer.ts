@@ -17,7 +17,7 @@ export interface ListenOptions {
 }
 
 /**
- * The node `http.Server`, created here so Socket.IO can share it (STACK.md),
+ * The node `http.Server`, created here so Socket.IO can share it (docs/architecture.md),
  * served by Effect's HttpServer on HOST:PORT. Provides NodeServer, HttpServer and
  * the platform services the router needs.
  */
