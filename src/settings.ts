@@ -1,20 +1,31 @@
+import { isIP } from "node:net"
 import { Config, ConfigError, Either, LogLevel, Redacted } from "effect"
 import { parseAmount } from "./domain/money.js"
 
 /**
  * Every environment variable the services read, with its default. Layers read
- * only through these, so a bad value stops start-up with the variable's name.
+ * only through these, so a bad value stops start-up with the variable's name;
+ * runtime/config.ts checks them all at once, with the rules between them.
  */
-// Validate before defaulting: a failed validation then carries the variable's name.
-const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  Config.integer(name).pipe(
-    Config.validate({
-      message:
-        max === Number.MAX_SAFE_INTEGER ? `must be an integer ≥ ${min}` : `must be an integer from ${min} to ${max}`,
-      validation: (n) => n >= min && n <= max
-    }),
-    Config.withDefault(fallback)
+const invalid = (name: string, message: string) => ConfigError.InvalidData([name], message)
+
+/**
+ * Parse, then default: a value that is set but wrong is an error naming the
+ * variable, never the default. (Config names the path of this one itself.)
+ */
+type Parse<A> = (text: string) => Either.Either<A, string>
+
+const parsed = <A>(name: string, parse: Parse<A>) =>
+  Config.string(name).pipe(
+    Config.mapOrFail((text) => Either.mapLeft(parse(text.trim()), (m) => ConfigError.InvalidData([], m)))
   )
+
+const int = (name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  parsed(name, (text) => {
+    const n = /^-?\d+$/.test(text) ? Number(text) : Number.NaN
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`
+    return n >= min && n <= max ? Either.right(n) : Either.left(`must be ${range}, got "${text}"`)
+  }).pipe(Config.withDefault(fallback))
 
 const port = (name: string, fallback: number) => int(name, fallback, 0, 65_535)
 
@@ -22,22 +33,79 @@ const decimal = (name: string, fallback: string) =>
   Config.string(name).pipe(
     Config.withDefault(fallback),
     Config.mapOrFail((text) =>
-      Either.mapLeft(parseAmount(text), () =>
-        ConfigError.InvalidData([name], `Expected a decimal amount with at most 2 places, got ${text}`)
+      Either.mapLeft(parseAmount(text.trim()), () =>
+        invalid(name, `must be a decimal amount with at most 2 places, like 10.50, got "${text}"`)
       )
     )
   )
 
+/** A URL whose value may hold credentials: the message names the schemes, never the value. */
+const secretUrl = (name: string, fallback: string, schemes: ReadonlyArray<string>) =>
+  Config.redacted(name).pipe(
+    Config.mapOrFail((url) =>
+      schemes.some((s) => Redacted.value(url).startsWith(`${s}://`))
+        ? Either.right(url)
+        : Either.left(invalid(name, `must be a URL starting with ${schemes.map((s) => `${s}://`).join(" or ")}`))
+    ),
+    Config.withDefault(Redacted.make(fallback))
+  )
+
+/** The secret used when JWT_SECRET is unset: embedded development only, announced at start-up. Public, so never accepted as JWT_SECRET. */
+export const DEVELOPMENT_SECRET = "swiftpay-development-secret-change-me-0123456789"
+/** HS256 wants a 256-bit key. */
+export const MIN_SECRET_LENGTH = 32
+
+const jwtSecret = Config.redacted("JWT_SECRET").pipe(
+  Config.mapOrFail((secret) => {
+    const value = Redacted.value(secret)
+    if (value === DEVELOPMENT_SECRET) {
+      return Either.left(invalid("JWT_SECRET", "is the published development secret: set one of your own"))
+    }
+    return value.length < MIN_SECRET_LENGTH
+      ? Either.left(invalid("JWT_SECRET", `must be at least ${MIN_SECRET_LENGTH} characters (openssl rand -base64 48)`))
+      : Either.right(secret)
+  }),
+  Config.option
+)
+
+const hostName = /^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/
+const host = parsed("HOST", (text) =>
+  isIP(text) !== 0 || hostName.test(text)
+    ? Either.right(text)
+    : Either.left(
+        `must be an address or host name to listen on, like 127.0.0.1, ::1 or 0.0.0.0 (no scheme, no port), got "${text}"`
+      )
+).pipe(Config.option)
+
+const origin = /^https?:\/\/[^/\s,]+$/
+const corsOrigin = parsed("CORS_ORIGIN", (text) =>
+  text === "*" || text.split(",").every((o) => origin.test(o.trim()))
+    ? Either.right(text)
+    : Either.left(
+        `must be * or a comma-separated list of origins like https://app.example.com (no path), got "${text}"`
+      )
+).pipe(Config.withDefault("*"))
+
+const levels = LogLevel.allLevels.map((l) => l.label.toLowerCase())
+const logLevel = parsed("LOG_LEVEL", (text) => {
+  const level = LogLevel.allLevels.find((l) => l.label === text.toUpperCase())
+  return level === undefined ? Either.left(`must be one of ${levels.join(", ")}, got "${text}"`) : Either.right(level)
+}).pipe(Config.withDefault(LogLevel.Info))
+
+const failureRate = parsed("PAYOUT_FAILURE_RATE", (text) => {
+  const n = text === "" ? Number.NaN : Number(text)
+  return n >= 0 && n <= 1 ? Either.right(n) : Either.left(`must be a number from 0 to 1, got "${text}"`)
+}).pipe(Config.withDefault(0))
+
 export const Settings = {
   port: port("PORT", 3000),
+  /** Where HTTP listens; unset: the runtime's default (embedded: 127.0.0.1; gateway and worker: every interface). */
+  host,
   /** The worker's health and metrics server. */
   workerHealthPort: port("WORKER_HEALTH_PORT", 3001),
-  jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
+  jwtSecret,
   processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
-  failureRate: Config.number("PAYOUT_FAILURE_RATE").pipe(
-    Config.validate({ message: "must be between 0 and 1", validation: (n) => n >= 0 && n <= 1 }),
-    Config.withDefault(0)
-  ),
+  failureRate,
   minPayoutMinor: decimal("MIN_PAYOUT_AMOUNT", "0.01"),
   maxPayoutMinor: decimal("MAX_PAYOUT_AMOUNT", "1000000"),
   rateLimitWindowMs: int("RATE_LIMIT_WINDOW_MS", 60_000, 1),
@@ -64,15 +132,15 @@ export const Settings = {
   railSimPrefix: Config.string("RAIL_SIM_PREFIX").pipe(Config.withDefault("railsim:")),
   /** A pending Idempotency-Key whose request died is taken over after this long. */
   idempotencyLeaseMs: int("IDEMPOTENCY_LEASE_MS", 60_000, 1),
-  mongoUri: Config.redacted("MONGODB_URI").pipe(
-    Config.withDefault(Redacted.make("mongodb://localhost:27017/swiftpay"))
-  ),
-  rabbitUrl: Config.redacted("RABBITMQ_URL").pipe(
-    Config.withDefault(Redacted.make("amqp://guest:guest@localhost:5672"))
-  ),
-  otlpEndpoint: Config.string("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.option),
+  mongoUri: secretUrl("MONGODB_URI", "mongodb://localhost:27017/swiftpay", ["mongodb", "mongodb+srv"]),
+  rabbitUrl: secretUrl("RABBITMQ_URL", "amqp://guest:guest@localhost:5672", ["amqp", "amqps"]),
+  otlpEndpoint: parsed("OTEL_EXPORTER_OTLP_ENDPOINT", (text) =>
+    /^https?:\/\/\S+$/.test(text)
+      ? Either.right(text)
+      : Either.left(`must be an http:// or https:// URL, got "${text}"`)
+  ).pipe(Config.option),
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0 trusts none. */
   trustProxyHops: int("TRUST_PROXY_HOPS", 0),
-  corsOrigin: Config.string("CORS_ORIGIN").pipe(Config.withDefault("*")),
-  logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
+  corsOrigin,
+  logLevel
 } as const

@@ -38,6 +38,10 @@ export class RateLimitExceeded extends Data.TaggedError("RateLimitExceeded")<{
 /** A dependency did not answer; raised before any money moved. */
 export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<{
   readonly dependency: string
+  /** Where it was tried (credentials masked), for logs and start-up errors; never sent to clients. */
+  readonly at?: string | undefined
+  /** What the driver said. */
+  readonly reason?: string | undefined
 }> {}
 
 export type IntakeError =

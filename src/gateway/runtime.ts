@@ -5,6 +5,7 @@ import { Jwt } from "../http/Jwt.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import { Accounts } from "../programs/Accounts.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
+import * as StartupConfig from "../runtime/config.js"
 import * as GatewayHttp from "../runtime/gatewayHttp.js"
 import * as Infra from "../runtime/infra.js"
 import * as Logging from "../runtime/logging.js"
@@ -22,5 +23,6 @@ export const layer = HttpServer.withLogAddress(GatewayHttp.layer()).pipe(
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisPorts)),
   Layer.provideMerge(Infra.Redis),
   Layer.provide(Tracing.layerConfig("swiftpay-gateway")),
-  Layer.provide(Logging.layer("json"))
+  Layer.provide(Logging.layer("json")),
+  Layer.provide(StartupConfig.layer("gateway"))
 )

@@ -2,7 +2,9 @@ import { ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } f
 import { errors, jwtVerify, SignJWT } from "jose"
 import { UserId } from "../domain/index.js"
 import type { Actor } from "../programs/PayoutIntake.js"
-import { Settings } from "../settings.js"
+import { DEVELOPMENT_SECRET, Settings } from "../settings.js"
+
+export { DEVELOPMENT_SECRET } from "../settings.js"
 
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {}
 
@@ -12,15 +14,10 @@ const Claims = Schema.Struct({
   role: Schema.optionalWith(Schema.Literal("user", "admin"), { default: () => "user" as const })
 })
 
-/** The secret used when JWT_SECRET is unset: embedded development only, announced at start-up. */
-export const DEVELOPMENT_SECRET = "swiftpay-development-secret-change-me-0123456789"
-
 /** An identity proven by a token, and until when (epoch ms) the token proves it. */
 export interface Verified extends Actor {
   readonly expiresAt: number
 }
-
-const MIN_SECRET_LENGTH = 32
 
 export interface JwtShape {
   /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
@@ -60,41 +57,27 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
 export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
   static readonly layer = (secret: Redacted.Redacted) => Layer.succeed(Jwt, make(secret))
 
-  /** JWT_SECRET, or the development secret with a warning (embedded mode only). */
   /**
-   * JWT_SECRET. Embedded mode may fall back to the development secret (with a
-   * warning); the gateway refuses to start without a secret of its own, at least
-   * 32 characters (HS256 wants 256 bits), and never the published development one.
+   * JWT_SECRET, which whenever it is set must be at least 32 characters and not
+   * the published development secret (Settings checks both). Embedded mode may
+   * fall back to the development secret, with a warning (and runtime/config.ts
+   * allows that on a loopback HOST only); the gateway refuses to start without a secret of its own.
    */
   static readonly layerConfig = (options: { readonly allowDevelopmentSecret: boolean }) =>
     Layer.effect(
       Jwt,
       Effect.gen(function* () {
         const configured = yield* Settings.jwtSecret
-        if (options.allowDevelopmentSecret) {
-          if (Option.isSome(configured)) return make(configured.value)
-          yield* Effect.logWarning(
-            "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
-          )
-          return make(Redacted.make(DEVELOPMENT_SECRET))
-        }
-        if (Option.isNone(configured)) {
+        if (Option.isSome(configured)) return make(configured.value)
+        if (!options.allowDevelopmentSecret) {
           return yield* Effect.fail(
-            ConfigError.MissingData(["JWT_SECRET"], "must be set (HS256 key for bearer tokens)")
+            ConfigError.MissingData(["JWT_SECRET"], "must be set (HS256 key for bearer tokens, at least 32 characters)")
           )
         }
-        const secret = Redacted.value(configured.value)
-        if (secret === DEVELOPMENT_SECRET) {
-          return yield* Effect.fail(
-            ConfigError.InvalidData(["JWT_SECRET"], "is the published development secret: set one of your own")
-          )
-        }
-        if (secret.length < MIN_SECRET_LENGTH) {
-          return yield* Effect.fail(
-            ConfigError.InvalidData(["JWT_SECRET"], `must be at least ${MIN_SECRET_LENGTH} characters`)
-          )
-        }
-        return make(configured.value)
+        yield* Effect.logWarning(
+          "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
+        )
+        return make(Redacted.make(DEVELOPMENT_SECRET))
       })
     )
 }

@@ -28,7 +28,7 @@ const processingDetails = (t: Transaction): TransactionJson["processingDetails"]
   }
 }
 
-/** A transaction as API.md shows it: decimal amount, ISO dates, no internal fields. */
+/** A transaction as docs/api.md shows it: decimal amount, ISO dates, no internal fields. */
 export const transactionJson = (t: Transaction): TransactionJson => ({
   transactionId: t.transactionId,
   userId: t.userId,

@@ -53,7 +53,7 @@ const known = (u: unknown): Option.Option<ApiError> => {
 }
 
 /**
- * Every failure that reaches the edge becomes a response in the API.md error
+ * Every failure that reaches the edge becomes a response in the docs/api.md error
  * shape: typed errors, the framework's decode errors and unknown routes as
  * themselves; anything else (a defect) is logged and answered 500 with no detail.
  * A client that went away is left alone.

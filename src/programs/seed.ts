@@ -11,7 +11,7 @@ export interface SeedUser {
   readonly balanceMinor: number
 }
 
-/** The users of API.md, in every fresh environment. */
+/** The seeded users of docs/api.md, in every fresh environment. */
 export const seededUsers: ReadonlyArray<SeedUser> = [
   {
     userId: UserId.make("user_001"),

@@ -16,6 +16,7 @@ import { Recovery } from "../programs/Recovery.js"
 import { seedUsers } from "../programs/seed.js"
 import { SettlementConsumer } from "../worker/consumer.js"
 import * as Banner from "./banner.js"
+import * as StartupConfig from "./config.js"
 import * as GatewayHttp from "./gatewayHttp.js"
 import type { ListenOptions } from "./httpServer.js"
 import * as Logging from "./logging.js"
@@ -54,17 +55,21 @@ export type Ports = PayoutStore | UserLock | RateLimiter | EventBus | PayoutQueu
 /**
  * `npm start`: gateway and worker in one process on the given ports (memory
  * layers; tests wrap one to make it fail), the seeded users, HTTP + Socket.IO
- * on PORT. Built bottom-up (logging, ports, programs, seed and worker loops,
+ * on HOST:PORT (127.0.0.1 unless HOST says otherwise). Every setting is checked
+ * first, all at once; then it is built bottom-up (logging, ports, programs, seed and worker loops,
  * then the edge) and released top-down. Outputs the ports and the server so
  * tests can look inside.
  */
 export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptions = {}) => {
-  const edge = GatewayHttp.layer(options)
+  const edge = GatewayHttp.layer({ defaultHost: StartupConfig.defaultHost("embedded"), ...options })
   const app = (options.banner === true ? Layer.provideMerge(Banner.layer, edge) : edge).pipe(
     Layer.provide(Layer.mergeAll(WorkerLoops, Layer.effectDiscard(Effect.orDie(seedUsers)))),
     Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, Jwt.layerConfig({ allowDevelopmentSecret: true })))
   )
-  return Layer.provideMerge(app, ports).pipe(Layer.provide(Logging.layer("pretty")))
+  return Layer.provideMerge(app, ports).pipe(
+    Layer.provide(Logging.layer("pretty")),
+    Layer.provide(StartupConfig.layer("embedded"))
+  )
 }
 
 export const layer = (options: EmbeddedOptions = {}) => layerWith(MemoryPorts, options)

@@ -5,7 +5,7 @@ import * as HttpServerRuntime from "./httpServer.js"
 
 /**
  * The gateway's edge on one port: the HTTP API, then Socket.IO attached to the
- * same server (STACK.md: after the app is served). Shutdown runs the other way:
+ * same server (docs/architecture.md: after the app is served). Shutdown runs the other way:
  * sockets disconnected, HTTP drained, app unserved, server closed.
  * Outputs NodeServer and HttpServer (for the bound address) and WsHub.
  */

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import * as Http from "node:http"
 import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Duration, Effect, Layer, Runtime } from "effect"
+import { Duration, Effect, Layer, Option, Runtime } from "effect"
 import { answerParserErrors } from "../http/clientError.js"
 import { NodeServer } from "../http/NodeServer.js"
 import { Settings } from "../settings.js"
@@ -10,21 +10,26 @@ import { Settings } from "../settings.js"
 export interface ListenOptions {
   /** Overrides PORT; 0 picks a free port (read it back with `boundPort`). */
   readonly port?: number | undefined
+  /** Overrides HOST. */
+  readonly host?: string | undefined
+  /** Where to listen when neither `host` nor HOST is given; unset: every interface. */
+  readonly defaultHost?: string | undefined
   /** How long shutdown waits for in-flight requests before it cuts connections. */
   readonly drainTimeout?: Duration.DurationInput | undefined
 }
 
 /**
- * The node `http.Server`, created here so Socket.IO can share it (STACK.md),
- * served by Effect's HttpServer on PORT. Provides NodeServer, HttpServer and
+ * The node `http.Server`, created here so Socket.IO can share it (docs/architecture.md),
+ * served by Effect's HttpServer on HOST:PORT. Provides NodeServer, HttpServer and
  * the platform services the router needs.
  */
 export const layer = (options: ListenOptions = {}) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const port = options.port ?? (yield* Settings.port)
+      const host = options.host ?? Option.getOrUndefined(yield* Settings.host) ?? options.defaultHost
       const server = yield* NodeServer
-      return NodeHttpServer.layer(() => server, { port })
+      return NodeHttpServer.layer(() => server, host === undefined ? { port } : { port, host })
     })
   ).pipe(Layer.provideMerge(nodeServer))
 

@@ -4,6 +4,7 @@ import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery } from "../programs/Recovery.js"
+import * as StartupConfig from "../runtime/config.js"
 import * as Infra from "../runtime/infra.js"
 import * as Logging from "../runtime/logging.js"
 import * as OpsHttp from "../runtime/opsHttp.js"
@@ -28,5 +29,6 @@ export const layer = Layer.mergeAll(SettlementConsumer, Recovery.loop, Ops).pipe
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, Infra.Rail)),
   Layer.provideMerge(Infra.Redis),
   Layer.provide(Tracing.layerConfig("swiftpay-worker")),
-  Layer.provide(Logging.layer("json"))
+  Layer.provide(Logging.layer("json")),
+  Layer.provide(StartupConfig.layer("worker"))
 )

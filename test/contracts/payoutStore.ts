@@ -331,6 +331,23 @@ export const payoutStoreContract = (
           expect((yield* store.history(freshUser(), { limit: 10 })).transactions).toEqual([])
         }))
 
+      test("history: an exactly full last page has no nextCursor", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(10_000)
+          for (let i = 0; i < 4; i++) {
+            yield* store.reserve(payout(userId, 10 + i), null)
+            yield* advance(10)
+          }
+          const first = yield* store.history(userId, { limit: 2 })
+          expect(first.nextCursor).not.toBeNull()
+          const last = yield* store.history(userId, { limit: 2, cursor: first.nextCursor ?? undefined })
+          expect(last.transactions).toHaveLength(2)
+          expect(last.nextCursor).toBeNull()
+          expect((yield* store.history(userId, { limit: 4 })).nextCursor).toBeNull()
+          expect((yield* store.history(userId, { limit: 3 })).nextCursor).not.toBeNull()
+        }))
+
       test(
         "concurrent reserves never overdraw; racing settle/release move money once",
         () =>

@@ -16,7 +16,7 @@ describe(".env.example", () => {
     expect(missing, "add these to .env.example (commented out, with their default)").toEqual([])
   })
 
-  it("documents the variables of API.md and the worker health port", () => {
+  it("documents the variables of docs/api.md and the worker health port", () => {
     const contract = [
       "PORT",
       "JWT_SECRET",

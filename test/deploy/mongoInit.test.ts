@@ -77,7 +77,7 @@ const snapshot = (collections: Map<string, FakeCollection>) =>
   JSON.stringify([...collections].map(([name, c]) => [name, c.docs, c.indexes]))
 
 describe("docker/mongo-init.js", () => {
-  it("seeds the three users of API.md, active, USD, with balances in cents", () => {
+  it("seeds the three users of docs/api.md, active, USD, with balances in cents", () => {
     const { db, collection } = makeDb("swiftpay")
     run(db)
     expect(collection("users").docs.map((u) => [u._id, u.userId, u.name, u.status, u.currency])).toEqual([

@@ -16,9 +16,11 @@ const tsFiles = (dir: string): Array<string> =>
 
 /**
  * Local helpers such as `const int = (name: string, ...) => Config.integer(name)...` in
- * settings.ts, and helpers built on them (`const port = (name: string, ...) => int(name, ...)`).
+ * settings.ts (generic ones too: `const parsed = <A>(name: string, ...) =>`), and helpers
+ * built on them (`const port = (name: string, ...) => int(name, ...)`).
  */
-const helperDefinition = /const\s+(\w+)\s*=\s*\(\s*\w+\s*:\s*string[^)]*\)\s*(?::[^=]+)?=>\s*(Config\.|\w+\()/g
+const helperDefinition =
+  /const\s+(\w+)\s*=\s*(?:<\w+>\s*)?\(\s*\w+\s*:\s*string[^)]*\)\s*(?::[^=]+)?=>\s*(Config\.|\w+\()/g
 
 const helpersIn = (text: string): ReadonlyArray<string> => {
   const definitions = [...text.matchAll(helperDefinition)].map((m) => ({ name: m[1] as string, body: m[2] as string }))

@@ -26,7 +26,7 @@ const releaseLock = (userId: string, token: string) =>
 const balanceOf = async (userId: string) =>
   (await server.request("GET", `/api/payout/user/${userId}/balance`, { token: root })).json
 
-describe("error codes of API.md", () => {
+describe("error codes of docs/api.md", () => {
   it("403 FORBIDDEN for another user's account; admin endpoints need the admin role", async () => {
     const r = await payout(alice, { userId: "user_002", amount: 1 })
     expect(r.status).toBe(403)

@@ -42,7 +42,7 @@ describe("history", () => {
     expect(JSON.stringify(all.json)).not.toMatch(/"_id"|"_tag"|"ip"|stack/)
   })
 
-  it("an empty cursor, as in API.md's `?limit=50&status=completed&cursor=`, is the first page", async () => {
+  it("an empty cursor (`?limit=50&status=completed&cursor=`, docs/api.md) is the first page", async () => {
     const r = await server.request("GET", "/api/payout/user/user_003/history?limit=50&status=completed&cursor=", {
       token
     })

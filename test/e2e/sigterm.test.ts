@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import { once } from "node:events"
+import { createServer } from "node:net"
 import { io } from "socket.io-client"
 import { afterAll, describe, expect, it } from "vitest"
 
@@ -53,6 +54,7 @@ describe("npm start as a process", () => {
   it("serves, prints demo tokens, and exits 0 on SIGTERM", async () => {
     const app = start({ PORT: "0" })
     const base = await listening(app.child, 30_000)
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/) // the address really bound, loopback by default
     const health = await fetch(`${base}/api/health`)
     expect(health.status).toBe(200)
     const { stdout } = app.output()
@@ -84,5 +86,41 @@ describe("npm start as a process", () => {
     expect(code).toBe(1)
     expect(app.output().stderr).toMatch(/RATE_LIMIT_MAX_REQUESTS/)
     expect(app.output().stdout).not.toMatch(/listening/)
+  }, 40_000)
+
+  it("every bad variable is named at once, each on its own line, with no stack", async () => {
+    const app = start({
+      PORT: "abc",
+      LOG_LEVEL: "verbose",
+      WORKER_CONCURRENCY: "-1",
+      MIN_PAYOUT_AMOUNT: "500",
+      MAX_PAYOUT_AMOUNT: "10",
+      HOST: "0.0.0.0"
+    })
+    const [code] = await app.exited
+    expect(code).toBe(1)
+    const { stderr } = app.output()
+    for (const name of ["PORT", "LOG_LEVEL", "WORKER_CONCURRENCY", "MIN_PAYOUT_AMOUNT", "HOST"]) {
+      expect(stderr).toMatch(new RegExp(`^  ${name}: `, "m"))
+    }
+    expect(stderr).not.toMatch(/^\s+at /m)
+  }, 40_000)
+
+  it("a port in use is one line saying where and what to do", async () => {
+    const holder = createServer()
+    await new Promise<void>((resolve) => holder.listen(0, "127.0.0.1", resolve))
+    const address = holder.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    try {
+      const app = start({ PORT: String(port) })
+      const [code] = await app.exited
+      expect(code).toBe(1)
+      const { stderr } = app.output()
+      expect(stderr.trim()).toBe(
+        `Not starting: cannot listen on 127.0.0.1:${port}: the address is already in use (another SwiftPay, or another program, holds the port). Stop it, or set PORT (WORKER_HEALTH_PORT for a worker) to a free port.`
+      )
+    } finally {
+      holder.close()
+    }
   }, 40_000)
 })

@@ -56,7 +56,7 @@ describe("MongoPayoutStore on CongoServer", () => {
       })
     )
 
-    it.effect("seedUsers funds the API.md users through the ledger once", () =>
+    it.effect("seedUsers funds the docs/api.md users through the ledger once", () =>
       Effect.gen(function* () {
         const s = yield* PayoutStore
         const first = yield* seedUsers

@@ -5,7 +5,7 @@ import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
 import { withoutFrameworkErrors } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
 
-/** The HTTP contract of API.md: served by src/http/handlers, used as is by clients and tests. */
+/** The HTTP contract of docs/api.md: served by src/http/handlers, used as is by clients and tests. */
 export class SwiftPayApi extends HttpApi.make("swiftpay")
   .add(PayoutsGroup)
   .add(AdminGroup)

@@ -9,7 +9,7 @@ import { AuditTrail, Balance, History, PayoutAccepted, TransactionFound } from "
 export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
 export const UserPath = Schema.Struct({ userId: UserId })
 
-/** Read leniently by the framework and checked by the handler, in the order API.md gives. */
+/** Read leniently by the framework and checked by the handler, in the order docs/api.md gives. */
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(Schema.String.annotations({ description: "1..255 printable ASCII characters" }))
 })

@@ -58,7 +58,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
         "create",
         Effect.fn("http.payout.create")(function* ({ headers }) {
           const actor = yield* CurrentActor
-          // Body and key problems are answered after the per-user rate limit (API.md's order):
+          // Body and key problems are answered after the per-user rate limit (docs/api.md's order):
           // the program gets no body, fails validation after its limit check, and the real reason replaces it.
           const body = yield* Effect.either(readJsonBody)
           const key = idempotencyKey(headers["idempotency-key"])
@@ -119,7 +119,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
         "history",
         Effect.fn("http.payout.history")(function* ({ path, urlParams }) {
           const user = yield* ownUser(yield* CurrentActor, path.userId)
-          // `cursor=` (empty, as API.md writes the first request) is the first page
+          // `cursor=` (empty, as docs/api.md allows for the first request) is the first page
           const cursor =
             urlParams.cursor === undefined || urlParams.cursor === ""
               ? undefined

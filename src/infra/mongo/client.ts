@@ -2,12 +2,15 @@ import { type ConfigError, Context, Effect, Layer, Redacted, Schedule, type Scop
 import { type Db, MongoClient } from "mongodb"
 import { ServiceUnavailable } from "../../domain/index.js"
 import { Settings } from "../../settings.js"
+import { describeCause, maskUrl } from "../address.js"
 
 export interface MongoOptions {
   readonly uri: Redacted.Redacted<string>
   /** Defaults to the database named in the URI. */
   readonly database?: string | undefined
   readonly serverSelectionTimeoutMS?: number | undefined
+  /** Start-up connection attempts (default: up to 60 s); the layer then fails with ServiceUnavailable. */
+  readonly connectRetry?: Schedule.Schedule<unknown, unknown> | undefined
 }
 
 export interface MongoShape {
@@ -19,7 +22,10 @@ export interface MongoShape {
 export class Mongo extends Context.Tag("swiftpay/infra/Mongo")<Mongo, MongoShape>() {}
 
 /** MongoDB may still be electing a primary when the services start (docker compose): wait for it, but not forever. */
-const connectRetry = Schedule.exponential("250 millis").pipe(Schedule.jittered, Schedule.upTo("60 seconds"))
+const defaultConnectRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponential("250 millis").pipe(
+  Schedule.jittered,
+  Schedule.upTo("60 seconds")
+)
 
 export const make = (options: MongoOptions): Effect.Effect<MongoShape, ServiceUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
@@ -34,12 +40,13 @@ export const make = (options: MongoOptions): Effect.Effect<MongoShape, ServiceUn
       ).pipe(Effect.orDie),
       (client) => Effect.promise(() => client.close())
     )
+    const at = maskUrl(Redacted.value(options.uri))
     yield* Effect.tryPromise({
       try: () => client.connect(),
-      catch: () => new ServiceUnavailable({ dependency: "mongodb" })
+      catch: (cause) => new ServiceUnavailable({ dependency: "mongodb", at, reason: describeCause(cause) })
     }).pipe(
-      Effect.tapError(() => Effect.logWarning("MongoDB is not reachable yet; retrying")),
-      Effect.retry(connectRetry),
+      Effect.tapError((e) => Effect.logWarning(`MongoDB at ${at} is not reachable yet, retrying: ${e.reason}`)),
+      Effect.retry(options.connectRetry ?? defaultConnectRetry),
       Effect.withSpan("Mongo.connect")
     )
     return { client, db: client.db(options.database) }

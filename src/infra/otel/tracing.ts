@@ -8,7 +8,7 @@ import { Settings } from "../../settings.js"
  * OpenTelemetry tracing, exported over OTLP/HTTP (Jaeger accepts it on :4318)
  * when OTEL_EXPORTER_OTLP_ENDPOINT is set; without it, no SDK is installed and
  * Effect's spans cost next to nothing. Spans are batched: exporting one by one
- * halves throughput on two cores (STACK.md).
+ * halves throughput on two cores (docs/architecture.md, Observability).
  */
 export const layer = (serviceName: string, endpoint: string): Layer.Layer<never> =>
   NodeSdk.layer(() => ({

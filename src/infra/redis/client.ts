@@ -1,6 +1,7 @@
 import { type ConfigError, Context, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { ServiceUnavailable } from "../../domain/errors.js"
+import { describeCause, maskUrl } from "../address.js"
 import { RedisConfig, type RedisConnectOptions } from "./config.js"
 
 export interface RedisClientOptions extends RedisConnectOptions {
@@ -18,12 +19,16 @@ export const defaultConnectRetry: Schedule.Schedule<unknown, unknown> = Schedule
   Schedule.upTo("30 seconds")
 )
 
-const describe = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause))
-
 export const unavailable = (cause: unknown) =>
-  Effect.logDebug(`redis command failed: ${describe(cause)}`).pipe(
+  Effect.logDebug(`redis command failed: ${describeCause(cause)}`).pipe(
     Effect.zipRight(new ServiceUnavailable({ dependency: "redis" }))
   )
+
+/** Where the client connects, for messages: the URL with its password masked, or host:port/db. */
+const addressOf = (options: RedisClientOptions): string =>
+  options.url === undefined
+    ? `redis://${options.host ?? "127.0.0.1"}:${options.port ?? 6379}/${options.db ?? 0}`
+    : maskUrl(Redacted.value(options.url))
 
 const driverOptions = (options: RedisClientOptions): RedisOptions => ({
   lazyConnect: true,
@@ -45,14 +50,21 @@ const connectOnce = (create: () => Redis) =>
   Effect.tryPromise({
     try: async () => {
       const client = create()
-      // failures reach callers through the commands that fail; the event only needs a listener
-      client.on("error", () => {})
+      // After start-up, failures reach callers through the commands that fail; the event only needs a listener.
+      // During connect() it carries the real cause (connect() itself only says "Connection is closed.").
+      let lastError: unknown
+      const remember = (error: unknown) => {
+        lastError = error
+      }
+      client.on("error", remember)
       try {
         await client.connect()
+        client.off("error", remember)
+        client.on("error", () => {})
         return client
       } catch (error) {
         client.disconnect()
-        throw error
+        throw lastError ?? error
       }
     },
     catch: (cause) => cause
@@ -64,16 +76,24 @@ const quit = (client: Redis) =>
     Effect.timeoutTo({ duration: "2 seconds", onSuccess: () => undefined, onTimeout: () => client.disconnect() })
   )
 
-/** A connected ioredis client that lives as long as the scope; start-up is retried with `connectRetry`. */
+/**
+ * A connected ioredis client that lives as long as the scope; start-up is retried
+ * with `connectRetry`, then fails with ServiceUnavailable saying where and why.
+ */
 export const acquire = (
   create: () => Redis,
-  retry: Schedule.Schedule<unknown, unknown> = defaultConnectRetry
+  retry: Schedule.Schedule<unknown, unknown> = defaultConnectRetry,
+  at?: string
 ): Effect.Effect<Redis, ServiceUnavailable, Scope.Scope> =>
   Effect.acquireRelease(
     connectOnce(create).pipe(
-      Effect.tapError((cause) => Effect.logWarning(`redis connect failed, retrying: ${describe(cause)}`)),
+      Effect.tapError((cause) =>
+        Effect.logWarning(
+          `redis${at === undefined ? "" : ` at ${at}`} not reachable yet, retrying: ${describeCause(cause)}`
+        )
+      ),
       Effect.retry(retry),
-      Effect.catchAll(unavailable)
+      Effect.mapError((cause) => new ServiceUnavailable({ dependency: "redis", at, reason: describeCause(cause) }))
     ),
     quit
   )
@@ -83,7 +103,8 @@ export const make = (options: RedisClientOptions): Effect.Effect<Redis, ServiceU
   const url = options.url
   return acquire(
     () => (url === undefined ? new Redis(driver) : new Redis(Redacted.value(url), driver)),
-    options.connectRetry
+    options.connectRetry,
+    addressOf(options)
   )
 }
 

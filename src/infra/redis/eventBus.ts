@@ -30,7 +30,8 @@ export const make = (
     const hub = yield* Effect.acquireRelease(PubSub.sliding<PayoutEvent>(options.bufferSize ?? 4096), PubSub.shutdown)
     const frames = yield* Effect.acquireRelease(Queue.unbounded<string>(), Queue.shutdown)
 
-    const subscriber = yield* acquire(() => redis.duplicate(), options.connectRetry)
+    const { host, port, db } = redis.options
+    const subscriber = yield* acquire(() => redis.duplicate(), options.connectRetry, `redis://${host}:${port}/${db}`)
     subscriber.on("message", (from: string, text: string) => {
       if (from === channel) Queue.unsafeOffer(frames, text)
     })

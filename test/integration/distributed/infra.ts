@@ -50,7 +50,7 @@ export const startMongo = async (): Promise<Resource<{ readonly uri: string; rea
   }
 }
 
-/** The API.md users, created and funded through the store (what `npm run seed` runs). */
+/** The docs/api.md users, created and funded through the store (what `npm run seed` runs). */
 export const seed = (uri: string): Promise<ReadonlyArray<string>> =>
   Effect.runPromise(seedUsers.pipe(Effect.provide(MongoPayoutStore.layer({ uri: Redacted.make(uri) }))))
 
