@@ -258,7 +258,7 @@ describe("settlement exactly once under faults", () => {
       SETTLEMENT_LEASE_MS: "4000",
       RECOVERY_IDLE_MS: "500",
       RECOVERY_INTERVAL_MS: "200",
-      WORKER_CONCURRENCY: "30"
+      WORKER_CONCURRENCY: "60"
     }
     for (const worker of w.workers) await w.restart(worker, slow)
     await allReady(w, 60_000)

@@ -88,7 +88,7 @@ export const startWorld = async (env: Record<string, string> = {}): Promise<Worl
     QUEUE_PUBLISH_TIMEOUT_MS: "300",
     QUEUE_BREAKER_COOLDOWN_MS: "500",
     LOCK_RETRY_DELAY_MS: "10",
-    LOCK_RETRY_COUNT: "500",
+    LOCK_RETRY_COUNT: "200",
     ...env
   }
   const started: Array<Service> = []
