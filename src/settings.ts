@@ -124,6 +124,8 @@ export const Settings = {
   recoveryBatchSize: int("RECOVERY_BATCH_SIZE", 500, 1, 10_000),
   /** A settlement attempt's lease on its payout, renewed every third of it while the rail call runs. */
   settlementLeaseMs: int("SETTLEMENT_LEASE_MS", 30_000, 300),
+  /** A rail call with no answer after this long is an unknown outcome: asked again later, never released. */
+  railTimeoutMs: int("RAIL_TIMEOUT_MS", 30_000, 1),
   /** How long intake waits for the broker's confirm before leaving the payout to Recovery. */
   queuePublishTimeoutMs: int("QUEUE_PUBLISH_TIMEOUT_MS", 1_000, 1),
   /** After a failed intake publish, intake skips the broker for this long (the payouts wait for Recovery). */

@@ -26,8 +26,13 @@ const Queued = { queuedAt: Schema.Number }
 
 /**
  * The settlement lease: attempt `attempts` belongs to `claimedBy` until
- * `claimedUntil` (renewed by its heartbeat). Only an expired lease may be taken over.
+ * `claimedUntil` (renewed by its heartbeat). Only an expired lease may be taken
+ * over. `claimedUntil` = `GIVEN_UP`: the attempt gave it up (`deferAttempt`) and the payout
+ * waits for its retry, due at `queuedAt`.
  */
+/** `claimedUntil` of a lease given up: never a time (`now + ms` is never negative). */
+export const GIVEN_UP = -1
+
 const Claimed = { claimedBy: Schema.String, claimedUntil: Schema.Number }
 
 export const Initiated = Schema.TaggedStruct("initiated", { ...Base, ...Queued })
@@ -109,15 +114,24 @@ const stale: ClaimDecision = { _tag: "Stale" }
  * attempt now? An `initiated` payout: if the counts match. A `processing` one: the
  * message is for this attempt (a retry or a re-drive: `attempts == expected`) or
  * the one that started it (a redelivery: `attempts == expected + 1`), and the
- * lease has expired. The broker's "redelivered" flag is never trusted: a
+ * lease has expired. A deferred attempt (a transient failure) is taken only by
+ * its retry, once due. The broker's "redelivered" flag is never trusted: a
  * duplicate can carry it while the first copy is still being settled.
  */
 export const claimDecision = (t: Transaction, expectedAttempts: number, now: number): ClaimDecision => {
   if (t._tag === "initiated") return t.attempts === expectedAttempts ? claim : stale
   if (t._tag !== "processing") return stale
+  if (isDeferred(t)) {
+    // only the retry itself (or Recovery's re-drive of it), and not before it is due
+    if (t.attempts !== expectedAttempts) return stale
+    return now >= t.queuedAt ? claim : { _tag: "Busy", until: t.queuedAt }
+  }
   if (t.attempts !== expectedAttempts && t.attempts !== expectedAttempts + 1) return stale
   return t.claimedUntil <= now ? claim : { _tag: "Busy", until: t.claimedUntil }
 }
+
+/** The attempt gave its lease up after a transient failure; the retry is due at `queuedAt`. */
+export const isDeferred = (t: Processing): boolean => t.claimedUntil === GIVEN_UP
 
 /**
  * Recovery re-queues an open payout that nobody is working on (initiated, or its
@@ -143,10 +157,13 @@ export const startProcessing = (t: Open, lease: LeaseRequest, at: number): Proce
 
 export const renewLease = (t: Processing, ms: number, at: number): Processing => ({ ...t, claimedUntil: at + ms })
 
+/** A heartbeat may renew only a lease that was not given up: a late one must not revive it. */
+export const mayRenew = (t: Transaction, ref: AttemptRef): t is Processing => isHeldBy(t, ref) && !isDeferred(t)
+
 /** A transient failure: the lease is given up, and the retry message will be on the queue at `retryAt`. */
 export const deferAttempt = (t: Processing, retryAt: number, at: number): Processing => ({
   ...t,
-  claimedUntil: at,
+  claimedUntil: GIVEN_UP,
   queuedAt: retryAt,
   updatedAt: at
 })

@@ -26,9 +26,22 @@ export class RailFailure extends Data.TaggedError("RailFailure")<{
   readonly reason: string
 }> {}
 
-/** The payout rail. Calls carry an idempotency key, so a repeated call never pays twice, from any process. */
+/**
+ * No answer (a timeout, the rail unreachable): the transfer may or may not have
+ * happened. Never a reason to give the money back; ask again with the same key.
+ */
+export class RailOutcomeUnknown extends Data.TaggedError("RailOutcomeUnknown")<{
+  readonly reason: string
+}> {}
+
+/**
+ * The payout rail. Calls carry an idempotency key, so a repeated call never pays
+ * twice, from any process. A `RailFailure` is the rail's own answer (declined,
+ * or a transient refusal under which nothing was paid for that key); a
+ * `RailOutcomeUnknown` is the lack of one.
+ */
 export interface SettlementRailShape {
-  readonly pay: (request: RailRequest) => Effect.Effect<RailReceipt, RailFailure>
+  readonly pay: (request: RailRequest) => Effect.Effect<RailReceipt, RailFailure | RailOutcomeUnknown>
 }
 
 export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {

@@ -11,7 +11,7 @@ import {
 import { EventBus } from "../ports/EventBus.js"
 import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
 import { type Finish, PayoutStore } from "../ports/PayoutStore.js"
-import { SettlementRail } from "../ports/SettlementRail.js"
+import { RailOutcomeUnknown, SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
 import { payoutsFinished, settlementLatency, settlementsInFlight } from "./metrics.js"
@@ -36,7 +36,8 @@ const make = Effect.gen(function* () {
   const config = yield* Config.all({
     maxRetryAttempts: Settings.maxRetryAttempts,
     retryDelayMs: Settings.retryDelayMs,
-    leaseMs: Settings.settlementLeaseMs
+    leaseMs: Settings.settlementLeaseMs,
+    railTimeoutMs: Settings.railTimeoutMs
   })
   // Who holds a lease: this process. Attempts are told apart by their number.
   const owner = `settlement-${process.pid}-${randomUUID().slice(0, 8)}`
@@ -91,17 +92,43 @@ const make = Effect.gen(function* () {
       )
     })
 
-  /** Stopped before the end (a shutdown past its drain time): give the lease up, so the redelivery takes over at once. */
+  /**
+   * Stopped before the end (a shutdown past its drain time): the lease ends now, so
+   * the redelivered message takes the payout over at once instead of after the lease.
+   */
   const giveUp = (ref: AttemptRef) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => store.deferAttempt(ref, now)).pipe(
-      Effect.zipRight(Effect.logInfo("settlement attempt stopped, lease given up")),
-      Effect.ignore
-    )
+    store
+      .renewLease(ref, 0)
+      .pipe(Effect.zipRight(Effect.logInfo("settlement attempt stopped, lease given up")), Effect.ignore)
 
   const run = (t: Processing, first: boolean) =>
     attempt(t, first).pipe(
       Effect.onInterrupt(() => giveUp(attemptOf(t))),
       Effect.annotateLogs({ attempt: t.attempts })
+    )
+
+  /** Gives the lease up and puts the retry in the broker's delay queue. */
+  const retryLater = (t: Processing, waitMs: number) =>
+    Effect.gen(function* () {
+      const retryAt = (yield* Clock.currentTimeMillis) + waitMs
+      const deferred = yield* store.deferAttempt(attemptOf(t), retryAt)
+      if (deferred._tag !== "processing" || deferred.attempts !== t.attempts) return
+      yield* queue.publishDelayed(
+        { transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts },
+        waitMs
+      )
+    })
+
+  /** No answer from the rail: it may have paid, so the hold is never released on it; ask again, backing off. */
+  const unknownOutcomeDelayMs = (attempts: number) => Math.min(60_000, config.retryDelayMs * 2 ** Math.min(attempts, 6))
+
+  const callRail = (t: Processing) =>
+    rail.pay({ ...t, idempotencyKey: t.transactionId, attempt: t.attempts }).pipe(
+      Effect.timeoutFail({
+        duration: config.railTimeoutMs,
+        onTimeout: () => new RailOutcomeUnknown({ reason: `no answer within ${config.railTimeoutMs} ms` })
+      }),
+      Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } })
     )
 
   const attempt = (t: Processing, first: boolean) =>
@@ -110,33 +137,42 @@ const make = Effect.gen(function* () {
       yield* Effect.logInfo("settlement attempt started")
       if (first) yield* announce(store, bus, t)
 
-      const paid = yield* withHeartbeat(
+      // the heartbeat covers the rail call and the settle after it: the lease outlives both
+      const failure = yield* withHeartbeat(
         ref,
-        rail
-          .pay({ ...t, idempotencyKey: t.transactionId, attempt: t.attempts })
-          .pipe(Effect.either, Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } }))
+        callRail(t).pipe(
+          Effect.matchEffect({
+            onSuccess: () => Effect.as(finish(store.settle(ref)), null),
+            onFailure: Effect.succeed
+          })
+        )
       )
-      if (paid._tag === "Right") return yield* finish(store.settle(ref))
-      const failure = paid.left
+      if (failure === null) return
+      if (failure._tag === "RailOutcomeUnknown") {
+        const waitMs = unknownOutcomeDelayMs(t.attempts)
+        yield* Effect.logWarning("rail outcome unknown, asking again later", { reason: failure.reason, waitMs })
+        return yield* retryLater(t, waitMs)
+      }
       if (failure.transient) {
         const wait = yield* delayAfter(config, t.attempts)
         if (Option.isSome(wait)) {
           const waitMs = Duration.toMillis(wait.value)
-          const retryAt = (yield* Clock.currentTimeMillis) + waitMs
           yield* Effect.logInfo("transient rail failure, retrying later", { reason: failure.reason, waitMs })
-          const deferred = yield* store.deferAttempt(ref, retryAt)
-          if (deferred._tag !== "processing" || deferred.attempts !== t.attempts) return
-          return yield* queue.publishDelayed(
-            { transactionId: t.transactionId, userId: t.userId, expectedAttempts: t.attempts },
-            waitMs
-          )
+          return yield* retryLater(t, waitMs)
         }
       }
+      // the rail's own answer: declined, or refused transiently every time (nothing paid under this key)
       const reason = failure.transient
         ? `retries exhausted after ${t.attempts} attempts: ${failure.reason}`
         : failure.reason
       yield* finish(store.release(ref, reason))
-    })
+    }).pipe(Metric.trackDuration(settlementLatency), (self) =>
+      Effect.acquireUseRelease(
+        Metric.increment(settlementsInFlight),
+        () => self,
+        () => Metric.incrementBy(settlementsInFlight, -1)
+      )
+    )
 
   const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage, delivery: Delivery) {
     yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
@@ -157,11 +193,9 @@ const make = Effect.gen(function* () {
   })
 
   const handle = (message: PayoutMessage, delivery: Delivery = { redelivered: false }) =>
-    Effect.acquireUseRelease(
-      Metric.increment(settlementsInFlight),
-      () => Metric.trackDuration(settleOnce(message, delivery), settlementLatency),
-      () => Metric.incrementBy(settlementsInFlight, -1)
-    ).pipe(Effect.annotateLogs({ transactionId: message.transactionId, userId: message.userId }))
+    settleOnce(message, delivery).pipe(
+      Effect.annotateLogs({ transactionId: message.transactionId, userId: message.userId })
+    )
 
   return { handle } satisfies PayoutSettlementShape
 })

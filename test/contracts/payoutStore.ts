@@ -1,6 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, type Layer, Option, TestClock } from "effect"
-import { attemptOf, type Currency, minor, type NewPayout, TransactionId, UserId } from "../../src/domain/index.js"
+import {
+  attemptOf,
+  type Currency,
+  GIVEN_UP,
+  minor,
+  type NewPayout,
+  TransactionId,
+  UserId
+} from "../../src/domain/index.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 
 export interface StoreContractOptions {
@@ -203,13 +211,31 @@ export const payoutStoreContract = (
 
           const now = claim.transaction.updatedAt + 2 * (LEASE_MS - 100)
           const deferred = yield* store.deferAttempt(ref, now + 5_000)
-          expect(deferred).toMatchObject({ _tag: "processing", attempts: 1, queuedAt: now + 5_000 })
+          expect(deferred).toMatchObject({
+            _tag: "processing",
+            attempts: 1,
+            claimedUntil: GIVEN_UP,
+            queuedAt: now + 5_000
+          })
+          // a heartbeat landing late cannot revive a lease given up
+          expect(yield* store.renewLease(ref, LEASE_MS)).toBe(false)
           // not Recovery's before the retry is due and idle
           expect((yield* store.claimStuck(1_000, 1_000)).filter((s) => s.userId === userId)).toEqual([])
+          // the retry is not taken before it is due, and an older message (the first, redelivered) never takes it
+          expect((yield* store.startProcessing(t.transactionId, 1, lease("w2")))._tag).toBe("Busy")
+          yield* advance(5_000)
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w2")))._tag).toBe("Stale")
           const retry = yield* store.startProcessing(t.transactionId, 1, lease("w2"))
           expect(retry).toMatchObject({ _tag: "Claimed", transaction: { attempts: 2, claimedBy: "w2" } })
           // a deferral by an attempt that lost the payout changes nothing
           expect(yield* store.deferAttempt(ref, 0)).toMatchObject({ attempts: 2, claimedBy: "w2" })
+          // a lease renewed for 0 ms ends now: the message that started it takes it over at once
+          if (retry._tag !== "Claimed") return expect.unreachable()
+          expect(yield* store.renewLease(attemptOf(retry.transaction), 0)).toBe(true)
+          expect(yield* store.startProcessing(t.transactionId, 1, lease("w3"))).toMatchObject({
+            _tag: "Claimed",
+            transaction: { attempts: 3, claimedBy: "w3" }
+          })
         }))
 
       test("claimStuck: idle initiated and lease-expired payouts, once per idle period across callers", () =>

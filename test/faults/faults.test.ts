@@ -173,7 +173,10 @@ describe("settlement exactly once under faults", () => {
       if (dead >= sent.poison) break
       await sleep(250)
     }
-    expect(dead).toBeGreaterThanOrEqual(sent.poison)
+    // exactly the poison: no payout message was dead-lettered
+    await sleep(1_000)
+    dead = (await channel.checkQueue("payout_dlq")).messageCount
+    expect(dead).toBe(sent.poison)
     await connection.close()
     console.info(`faults: injected ${JSON.stringify(sent)}, dead letters ${dead}; ${JSON.stringify(report)}`)
   }, 240_000)

@@ -157,10 +157,14 @@ export const verify = async (w: World, o: VerifyOptions): Promise<Report> => {
   }
   const doubleRailPayments = [...transfers.values()].filter((n) => n > 1).length
   expect(doubleRailPayments, "payouts the rail paid twice").toBe(0)
-  for (const t of txns) {
-    if (t.status === "completed") expect(transfers.get(t.transactionId), `${t.transactionId} paid once`).toBe(1)
+  // the rail's own decisions (what a bank would say): completed ⇔ paid, failed ⇒ not paid
+  const decisions =
+    txns.length === 0 ? [] : await w.redis.mget(...txns.map((t) => `${w.railPrefix}decision:${t.transactionId}`))
+  txns.forEach((t, i) => {
+    const paid = (JSON.parse(decisions[i] ?? "null") as { _tag?: string } | null)?._tag === "Paid"
+    expect(paid, `${t.transactionId} (${t.status}): the rail paid it`).toBe(t.status === "completed")
     if (t.status === "failed") expect(transfers.get(t.transactionId) ?? 0, `${t.transactionId} never paid`).toBe(0)
-  }
+  })
   // two calls for one payout running at the same time: two live attempts (killed calls never end, so never count)
   let overlappingRailCalls = 0
   const perTxn = new Map<string, Array<RailCall>>()

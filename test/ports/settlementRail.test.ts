@@ -42,7 +42,7 @@ describe("SettlementRail memory", () => {
   it.effect("failureRate 1 declines every transfer for good", () =>
     Effect.gen(function* () {
       const results = yield* payMany(20)
-      expect(results.every((r) => r._tag === "Left" && !r.left.transient)).toBe(true)
+      expect(results.every((r) => r._tag === "Left" && r.left._tag === "RailFailure" && !r.left.transient)).toBe(true)
       expect(yield* Effect.flatMap(MemoryRail, (m) => m.paidCount)).toBe(0)
     }).pipe(Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 1 })))
   )

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Metric, Option, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
 import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
 import { MemoryRail } from "../../src/ports/memory/rail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { RailBook } from "../../src/ports/RailBook.js"
+import { RailOutcomeUnknown, SettlementRail } from "../../src/ports/SettlementRail.js"
 import { payoutsFinished } from "../../src/programs/metrics.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
@@ -182,7 +183,11 @@ describe("PayoutSettlement takeover", () => {
       expect(Option.getOrNull(yield* statusOf(id))).toBe("processing")
 
       yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
-      yield* TestClock.adjust(RAIL_MS)
+      // one rail call's time, in steps (the next consumer claims, then sleeps on the rail)
+      for (let i = 0; i < 20 && !Option.contains(yield* statusOf(id), "completed"); i++) {
+        yield* TestClock.adjust(RAIL_MS / 10)
+        yield* Effect.yieldNow()
+      }
       yield* until(id, "completed")
       const store = yield* PayoutStore
       const actions = (yield* store.audit(id)).map((e) => e.action)
@@ -302,5 +307,55 @@ describe("PayoutSettlement leases", () => {
       expect(yield* railCalls(transactionId)).toHaveLength(1)
       expect(yield* usd(userId)).toMatchObject({ held: 0, paidOut: 1_000 })
     }).pipe(Effect.provide(slowerThanLease))
+  )
+})
+
+describe("PayoutSettlement when the rail does not answer", () => {
+  /** A rail that gives no answer for its first `silent` calls, then pays. */
+  const silentRail = (silent: number) =>
+    Layer.effect(
+      SettlementRail,
+      Effect.map(Ref.make(0), (calls) =>
+        SettlementRail.of({
+          pay: (r) =>
+            Effect.flatMap(
+              Ref.getAndUpdate(calls, (n) => n + 1),
+              (n) =>
+                n < silent
+                  ? Effect.fail(new RailOutcomeUnknown({ reason: "timeout" }))
+                  : Effect.succeed({ reference: `RAIL_${r.idempotencyKey}` })
+            )
+        })
+      )
+    )
+  const layerWith = (silent: number) =>
+    programs.pipe(
+      Layer.provideMerge(Layer.mergeAll(infra(), silentRail(silent))),
+      Layer.provide(settings({ MAX_RETRY_ATTEMPTS: "1", RETRY_DELAY_MS: "100" }))
+    )
+
+  it.scoped("an unknown outcome never releases the hold, even past the retries: it asks again until it knows", () =>
+    Effect.gen(function* () {
+      const userId = yield* createUser(10_000)
+      const intake = yield* PayoutIntake
+      const queue = yield* PayoutQueue
+      const settlement = yield* PayoutSettlement
+      const store = yield* PayoutStore
+      const { transactionId } = yield* intake.submit({
+        actor: { userId, role: "user" },
+        body: { userId, amount: 10 },
+        idempotencyKey: null
+      })
+      yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
+      for (let i = 0; i < 200; i++) {
+        const t = yield* store.getTransaction(transactionId)
+        if (Option.isSome(t) && !isOpen(t.value)) break
+        yield* TestClock.adjust(1_000)
+      }
+      expect(yield* store.getTransaction(transactionId)).toMatchObject({ value: { _tag: "completed", attempts: 5 } })
+      const actions = (yield* store.audit(transactionId)).map((e) => e.action)
+      expect(actions).not.toContain("PAYOUT_FAILED")
+      expect(yield* usd(userId)).toMatchObject({ held: 0, paidOut: 1_000 })
+    }).pipe(Effect.provide(layerWith(4)))
   )
 })

@@ -25,7 +25,7 @@ import { collections, ensureIndexes } from "./indexes.js"
 import { makeIntake } from "./intake.js"
 import { makeQueries } from "./queries.js"
 import { makeRecords } from "./records.js"
-import { makeRecovery } from "./recovery.js"
+import { makeRecovery, migrateOpenPayouts } from "./recovery.js"
 import { makeSettlement } from "./settlement.js"
 import { makeUsers } from "./users.js"
 
@@ -34,6 +34,7 @@ export const make = Effect.gen(function* () {
   const mongo = yield* Mongo
   const c = collections(mongo.db)
   yield* ensureIndexes(c)
+  yield* migrateOpenPayouts(c)
   const records = makeRecords(mongo, c)
   const store: PayoutStoreShape = {
     ...makeUsers(records),

@@ -1,8 +1,9 @@
 import { Clock, Effect } from "effect"
-import { isRecoverable, markQueued, type Open } from "../../domain/index.js"
+import { isRecoverable, markQueued, type Open, type ServiceUnavailable } from "../../domain/index.js"
 import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { decode, TransactionDoc } from "./documents.js"
 import { call, query } from "./driver.js"
+import type { Collections } from "./indexes.js"
 import { casFilter, type Records } from "./records.js"
 
 /**
@@ -10,6 +11,27 @@ import { casFilter, type Records } from "./records.js"
  * `queuedAt` says when a payout was last put on the queue, and marking it is a
  * single-document compare-and-set, so N workers re-queue it once per idle period.
  */
+/**
+ * Open payouts written by a release before leases (no `queuedAt`, `claimedBy`,
+ * `claimedUntil`) get them, due at once and unclaimed, so Recovery finds them.
+ * Idempotent; runs at every start-up.
+ */
+export const migrateOpenPayouts = (c: Collections): Effect.Effect<void, ServiceUnavailable> =>
+  Effect.all([
+    call(() =>
+      c.transactions.updateMany(
+        { status: { $in: ["initiated", "processing"] }, queuedAt: { $exists: false } },
+        { $set: { queuedAt: 0 } }
+      )
+    ),
+    call(() =>
+      c.transactions.updateMany(
+        { status: "processing", claimedBy: { $exists: false } },
+        { $set: { claimedBy: "", claimedUntil: 1 } }
+      )
+    )
+  ]).pipe(Effect.asVoid, query)
+
 export const makeRecovery = (r: Records): Pick<PayoutStoreShape, "claimStuck" | "markUnqueued"> => {
   const { c } = r
   return {
@@ -30,8 +52,22 @@ export const makeRecovery = (r: Records): Pick<PayoutStoreShape, "claimStuck" | 
             .toArray()
         )
       )
-      const found = yield* Effect.forEach(docs, decode(TransactionDoc))
-      const due = found.filter((t): t is Open => isRecoverable(t, now, idleMs)).slice(0, limit)
+      // one document that does not decode must not stop Recovery for every other payout
+      const found = yield* Effect.forEach(docs, (doc) =>
+        decode(TransactionDoc)(doc).pipe(
+          Effect.map((t) => [t]),
+          Effect.catchAllDefect(() =>
+            Effect.as(
+              Effect.logError("recovery skipped a transaction that does not decode", { _id: String(doc._id) }),
+              []
+            )
+          )
+        )
+      )
+      const due = found
+        .flat()
+        .filter((t): t is Open => isRecoverable(t, now, idleMs))
+        .slice(0, limit)
       const won = yield* Effect.forEach(
         due,
         (t) =>

@@ -3,6 +3,7 @@ import type { ClientSession } from "mongodb"
 import {
   type AttemptRef,
   claimDecision,
+  GIVEN_UP,
   isHeldBy,
   isOpen,
   type Processing,
@@ -97,8 +98,14 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
 
     renewLease: Effect.fn("MongoPayoutStore.renewLease")(function* (ref, ms) {
       const now = yield* Clock.currentTimeMillis
+      // never a lease given up (claimedUntil GIVEN_UP): a late heartbeat must not revive it
       const result = yield* query(
-        call(() => c.transactions.updateOne(heldBy(ref), { $set: { claimedUntil: now + ms } }))
+        call(() =>
+          c.transactions.updateOne(
+            { ...heldBy(ref), claimedUntil: { $ne: GIVEN_UP } },
+            { $set: { claimedUntil: now + ms } }
+          )
+        )
       )
       return result.matchedCount === 1
     }),
@@ -107,7 +114,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
       const now = yield* Clock.currentTimeMillis
       yield* query(
         call(() =>
-          c.transactions.updateOne(heldBy(ref), { $set: { claimedUntil: now, queuedAt: retryAt, updatedAt: now } })
+          c.transactions.updateOne(heldBy(ref), { $set: { claimedUntil: GIVEN_UP, queuedAt: retryAt, updatedAt: now } })
         )
       )
       return yield* query(existing(ref.transactionId))

@@ -98,7 +98,8 @@ const session = <E, R>(
   handler: (message: PayoutMessage, delivery: Delivery) => Effect.Effect<void, E, R>,
   concurrency: number,
   config: ConsumerConfig,
-  fibers: FiberSet.FiberSet
+  fibers: FiberSet.FiberSet,
+  permits: Effect.Semaphore
 ) =>
   Effect.gen(function* () {
     const channel = yield* Effect.acquireRelease(
@@ -111,10 +112,13 @@ const session = <E, R>(
     yield* Effect.tryPromise(() => channel.prefetch(concurrency))
 
     const run = yield* FiberSet.runtime(fibers)<R>()
+    // handlers of an earlier, lost channel still count: never more than `concurrency` at once
     const track = (delivery: ConsumeMessage) =>
-      Ref.update(config.inFlight, (n) => n + 1).pipe(
-        Effect.zipRight(handleDelivery(channel, delivery, handler, config)),
-        Effect.ensuring(Ref.update(config.inFlight, (n) => n - 1))
+      permits.withPermits(1)(
+        Ref.update(config.inFlight, (n) => n + 1).pipe(
+          Effect.zipRight(handleDelivery(channel, delivery, handler, config)),
+          Effect.ensuring(Ref.update(config.inFlight, (n) => n - 1))
+        )
       )
     const cancel = (consumerTag: string) => Effect.promise(() => channel.cancel(consumerTag).catch(() => undefined))
     // SIGTERM: stop taking deliveries, let the in-flight ones finish (and ack) before the channel closes
@@ -152,10 +156,10 @@ export const consume = <A, E, R>(
   config: ConsumerConfig
 ): Effect.Effect<never, ServiceUnavailable, R> =>
   Effect.scoped(
-    Effect.flatMap(FiberSet.make(), (fibers) =>
+    Effect.flatMap(Effect.all([FiberSet.make(), Effect.makeSemaphore(concurrency)]), ([fibers, permits]) =>
       connection.live.pipe(
         Effect.flatMap((live) =>
-          Effect.scoped(session(live, handler, concurrency, config, fibers)).pipe(
+          Effect.scoped(session(live, handler, concurrency, config, fibers, permits)).pipe(
             Effect.catchAll((cause) =>
               Effect.logWarning(`payout consumer channel failed, reopening: ${describe(cause)}`).pipe(
                 Effect.zipRight(Effect.sleep(Duration.millis(200)))

@@ -185,7 +185,7 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
     renewLease: (ref, ms) =>
       atomically((now) =>
         Effect.map(findTransaction(ref.transactionId), (t) => {
-          if (!Txn.isHeldBy(t, ref)) return false
+          if (!Txn.mayRenew(t, ref)) return false
           transactions.set(t.transactionId, Txn.renewLease(t, ms, now))
           return true
         })

@@ -2,7 +2,13 @@ import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Random
 import type { TransactionId } from "../../domain/index.js"
 import { Settings } from "../../settings.js"
 import { RailBook, type RailCall, type RailDecision } from "../RailBook.js"
-import { RailFailure, type RailReceipt, type RailRequest, SettlementRail } from "../SettlementRail.js"
+import {
+  RailFailure,
+  RailOutcomeUnknown,
+  type RailReceipt,
+  type RailRequest,
+  SettlementRail
+} from "../SettlementRail.js"
 
 export interface SimulatedRailOptions {
   readonly processingDelayMs: number
@@ -27,8 +33,8 @@ const toAnswer = (d: RailDecision): Either.Either<RailReceipt, RailFailure> =>
 const outcomeOf = (a: Either.Either<RailReceipt, RailFailure>): RailCall["outcome"] =>
   Either.isRight(a) ? "paid" : a.left.transient ? "transient" : "declined"
 
-/** The book did not answer: for the payout that is a transient rail failure, retried later. */
-const bookDown = () => new RailFailure({ transient: true, reason: "payout rail unavailable" })
+/** The book did not answer: an earlier call may have paid, or this one may have been recorded. */
+const bookDown = () => new RailOutcomeUnknown({ reason: "payout rail unavailable" })
 
 /**
  * Sleeps the processing delay, then fails as `metadata.simulate` asks (`fail`,
