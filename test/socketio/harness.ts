@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { it } from "@effect/vitest"
-import { Effect, Layer, Redacted, type Scope, TestClock } from "effect"
+import { Duration, Effect, Layer, Redacted, type Scope, TestClock } from "effect"
 import { SignJWT } from "jose"
 import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
 import { Minor } from "../../src/domain/money.js"
@@ -11,6 +11,7 @@ import { Jwt } from "../../src/http/Jwt.js"
 import { NodeServer } from "../../src/http/NodeServer.js"
 import { WsHub, type WsHubOptions } from "../../src/infra/socketio/WsHub.js"
 import { EventBus } from "../../src/ports/EventBus.js"
+import * as HttpServerRuntime from "../../src/runtime/httpServer.js"
 
 export const SECRET = "test-secret"
 
@@ -30,11 +31,20 @@ const app = HttpRouter.empty.pipe(
 
 export const NodeServerLive = Layer.sync(NodeServer, () => Http.createServer())
 
-/** The HTTP app served on the shared server: what the runtime provides to WsHub. */
-export const Served = HttpServer.serve(app).pipe(
+/**
+ * The HTTP app served on the shared server, drained as the runtime does: what the
+ * runtime provides to WsHub. Without the drain, a client's last polling request
+ * arriving once the app is unserved has no listener, and `server.close()` waits
+ * for it forever (the test then times out in its teardown).
+ */
+export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).pipe(
   Layer.provide(
-    Layer.unwrapEffect(
-      Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
+    HttpServer.serve(app).pipe(
+      Layer.provide(
+        Layer.unwrapEffect(
+          Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
+        )
+      )
     )
   )
 )

@@ -82,7 +82,8 @@ const disconnectAll = (io: IoServer): Effect.Effect<void> =>
       })
     }
     io.disconnectSockets(true)
-  }).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+    // Released in a finalizer, which is uninterruptible: the wait must be interruptible for the timeout to cut it.
+  }).pipe(Effect.interruptible, Effect.timeout("2 seconds"), Effect.ignore)
 
 const restore = (server: Http.Server, before: Listeners, after: Listeners): void => {
   for (const event of EVENTS) {
