@@ -28,11 +28,16 @@ const decimal = (name: string, fallback: string) =>
     )
   )
 
+/** JWT_MAX_TTL_SECONDS' default: a token may not expire later than a day from now. */
+export const DEFAULT_JWT_MAX_TTL_SECONDS = 86_400
+
 export const Settings = {
   port: port("PORT", 3000),
   /** The worker's health and metrics server. */
   workerHealthPort: port("WORKER_HEALTH_PORT", 3001),
   jwtSecret: Config.redacted("JWT_SECRET").pipe(Config.option),
+  /** A token whose `exp` lies further out than now + this is refused (`exp = 1e308` never expires). */
+  jwtMaxTtlSeconds: int("JWT_MAX_TTL_SECONDS", DEFAULT_JWT_MAX_TTL_SECONDS, 1),
   processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
   failureRate: Config.number("PAYOUT_FAILURE_RATE").pipe(
     Config.validate({ message: "must be between 0 and 1", validation: (n) => n >= 0 && n <= 1 }),

@@ -21,6 +21,7 @@ describe("Settings", () => {
     ["PORT", "-1"],
     ["PORT", "70000"],
     ["WORKER_HEALTH_PORT", "65536"],
+    ["JWT_MAX_TTL_SECONDS", "0"],
     ["PAYOUT_PROCESSING_DELAY_MS", "-1"],
     ["PAYOUT_FAILURE_RATE", "2"],
     ["PAYOUT_FAILURE_RATE", "abc"],

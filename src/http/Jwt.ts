@@ -1,8 +1,8 @@
-import { ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { errors, jwtVerify, SignJWT } from "jose"
 import { UserId } from "../domain/index.js"
 import type { Actor } from "../programs/PayoutIntake.js"
-import { Settings } from "../settings.js"
+import { DEFAULT_JWT_MAX_TTL_SECONDS, Settings } from "../settings.js"
 
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {}
 
@@ -22,14 +22,26 @@ export interface Verified extends Actor {
 
 const MIN_SECRET_LENGTH = 32
 
+export interface JwtOptions {
+  /** JWT_MAX_TTL_SECONDS: how far out `exp` may lie. */
+  readonly maxTtlSeconds?: number | undefined
+}
+
 export interface JwtShape {
-  /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
+  /** HS256 only (alg none and other algorithms are refused); `exp` is required, at most the max TTL away. */
   readonly verify: (token: string) => Effect.Effect<Verified, InvalidToken>
   readonly sign: (actor: Actor, ttlSeconds: number) => Effect.Effect<string>
 }
 
-export const make = (secret: Redacted.Redacted): JwtShape => {
+const tooLongLived = new InvalidToken({ reason: "token expires too far in the future" })
+
+export const make = (secret: Redacted.Redacted, options: JwtOptions = {}): JwtShape => {
   const key = new TextEncoder().encode(Redacted.value(secret))
+  const maxTtlMs = (options.maxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_SECONDS) * 1000
+  const withinMaxTtl = (verified: Verified) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      verified.expiresAt <= now + maxTtlMs ? Effect.succeed(verified) : Effect.fail(tooLongLived)
+    )
   return {
     verify: (token) =>
       Effect.tryPromise({
@@ -43,6 +55,7 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
           )
         ),
         Effect.map(({ sub, role, exp }): Verified => ({ userId: sub, role, expiresAt: exp * 1000 })),
+        Effect.flatMap(withinMaxTtl),
         Effect.withSpan("Jwt.verify")
       ),
     sign: (actor, ttlSeconds) =>
@@ -58,7 +71,8 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
 }
 
 export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
-  static readonly layer = (secret: Redacted.Redacted) => Layer.succeed(Jwt, make(secret))
+  static readonly layer = (secret: Redacted.Redacted, options: JwtOptions = {}) =>
+    Layer.succeed(Jwt, make(secret, options))
 
   /** JWT_SECRET, or the development secret with a warning (embedded mode only). */
   /**
@@ -71,12 +85,13 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
       Jwt,
       Effect.gen(function* () {
         const configured = yield* Settings.jwtSecret
+        const lifetime = { maxTtlSeconds: yield* Settings.jwtMaxTtlSeconds }
         if (options.allowDevelopmentSecret) {
-          if (Option.isSome(configured)) return make(configured.value)
+          if (Option.isSome(configured)) return make(configured.value, lifetime)
           yield* Effect.logWarning(
             "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
           )
-          return make(Redacted.make(DEVELOPMENT_SECRET))
+          return make(Redacted.make(DEVELOPMENT_SECRET), lifetime)
         }
         if (Option.isNone(configured)) {
           return yield* Effect.fail(
@@ -94,7 +109,7 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
             ConfigError.InvalidData(["JWT_SECRET"], `must be at least ${MIN_SECRET_LENGTH} characters`)
           )
         }
-        return make(configured.value)
+        return make(configured.value, lifetime)
       })
     )
 }
