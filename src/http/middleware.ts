@@ -16,6 +16,7 @@ import { httpDuration, httpRequests } from "./metrics.js"
 import { MAX_BODY_BYTES, tooLarge } from "./request.js"
 import { renderErrors, withResponseHeaders } from "./respond.js"
 import { routeOf } from "./routes.js"
+import { SECURITY_HEADERS } from "./securityHeaders.js"
 
 const pathOf = (url: string) => url.split("?")[0] ?? url
 
@@ -26,15 +27,6 @@ export const isHealth = (path: string) => path === "/api/health" || path.startsW
 export const isUntraced = (request: HttpServerRequest.HttpServerRequest) => {
   const path = pathOf(request.url)
   return isHealth(path) || path === "/metrics"
-}
-
-const SECURITY_HEADERS = {
-  "x-content-type-options": "nosniff",
-  "x-frame-options": "DENY",
-  "content-security-policy": "frame-ancestors 'none'",
-  "referrer-policy": "no-referrer",
-  "cross-origin-opener-policy": "same-origin",
-  "cache-control": "no-store"
 }
 
 const perIpLimit = Effect.gen(function* () {

@@ -27,7 +27,7 @@ import { EventBus } from "../../ports/EventBus.js"
 import { Settings } from "../../settings.js"
 import { userRoom } from "./access.js"
 import { attach, type IoServer } from "./attach.js"
-import { toWire } from "./frames.js"
+import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
 
 export interface WsHubShape {
@@ -79,7 +79,7 @@ export const make = (options: WsHubOptions = {}) =>
     io.use((socket, next) =>
       run(
         handlers.handshake(socket).pipe(
-          Effect.match({ onFailure: (refusal) => new Error(refusal), onSuccess: () => undefined }),
+          Effect.match({ onFailure: (refusal) => new Error(clip(refusal)), onSuccess: () => undefined }),
           Effect.catchAllDefect((defect) =>
             Effect.as(Effect.logError("WsHub: handshake died", defect), new Error("internal error"))
           ),

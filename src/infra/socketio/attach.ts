@@ -2,6 +2,7 @@ import type * as Http from "node:http"
 import type { Duplex } from "node:stream"
 import { Effect, type Scope } from "effect"
 import { Server, type ServerOptions } from "socket.io"
+import { SECURITY_HEADERS } from "../../http/securityHeaders.js"
 import type { ClientEvents, ServerEvents, SocketData } from "./frames.js"
 
 export type IoServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>
@@ -50,6 +51,12 @@ const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
         serveClient: false,
         destroyUpgrade: false
       })
+      // engine.io's own responses (handshake, polling, its errors, CORS preflight) carry the API's headers;
+      // set before engine.io writes them, so its writeHead merges them in. The 101 of an upgrade is below.
+      server.prependListener("request", (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+        if (isSocketIo(request.url)) response.setHeaders(new Map(Object.entries(SECURITY_HEADERS)))
+      })
+      io.engine.on("headers", (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS))
       server.on("upgrade", (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => {
         if (isSocketIo(request.url)) return
         if (before.upgrade.length === 0) socket.destroy() // what node does when nothing listens

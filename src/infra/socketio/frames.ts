@@ -43,6 +43,14 @@ export interface Failure {
   readonly error: string
 }
 
+/** Error texts echo client input (a parse error quotes the value): none is sent longer than this. */
+export const MAX_ERROR_LENGTH = 100
+
+export const clip = (text: string): string =>
+  text.length <= MAX_ERROR_LENGTH ? text : `${text.slice(0, MAX_ERROR_LENGTH - 1)}…`
+
+export const failure = (error: string): Failure => ({ success: false, error: clip(error) })
+
 /** Frames are untrusted: every listener takes `unknown` and decodes it. */
 export type ClientEvents = {
   authenticate: (frame: unknown) => void

@@ -4,7 +4,7 @@ import type { JwtShape, Verified } from "../../http/Jwt.js"
 import { mayActFor } from "../../programs/PayoutIntake.js"
 import { isUserRoom, mayJoin, userRoom } from "./access.js"
 import type { IoSocket } from "./attach.js"
-import { AuthenticateFrame, describeParseError, HandshakeAuth, SubscribeFrame } from "./frames.js"
+import { AuthenticateFrame, describeParseError, failure, HandshakeAuth, SubscribeFrame } from "./frames.js"
 
 /** Failures here are client-facing messages: they become `connect_error` or an `*_error` frame. */
 type Refusal = string
@@ -44,7 +44,7 @@ export const makeHandlers = (jwt: JwtShape) => {
         return userId
       })
     )
-    if (Either.isLeft(outcome)) socket.emit("authentication_error", { success: false, error: outcome.left })
+    if (Either.isLeft(outcome)) socket.emit("authentication_error", failure(outcome.left))
     else socket.emit("authenticated", { success: true, userId: outcome.right, socketId: socket.id })
   })
 
@@ -60,7 +60,7 @@ export const makeHandlers = (jwt: JwtShape) => {
         return channels
       })
     )
-    if (Either.isLeft(outcome)) socket.emit("subscription_error", { success: false, error: outcome.left })
+    if (Either.isLeft(outcome)) socket.emit("subscription_error", failure(outcome.left))
     else socket.emit("subscribed", { success: true, channels: outcome.right })
   })
 
