@@ -19,7 +19,7 @@
  * server's listeners restored) → drain (in-flight HTTP, no open WebSocket to wait
  * for) → unserve → the HTTP layer closes the server (never this layer).
  */
-import { Clock, Context, Effect, FiberSet, Layer, Queue, Schedule } from "effect"
+import { Clock, Context, type Duration, Effect, FiberSet, Layer, Queue, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
 import { Jwt } from "../../http/Jwt.js"
 import { NodeServer } from "../../http/NodeServer.js"
@@ -27,6 +27,7 @@ import { EventBus } from "../../ports/EventBus.js"
 import { Settings } from "../../settings.js"
 import { userRoom } from "./access.js"
 import { attach, type IoServer } from "./attach.js"
+import { cutOffExpired, cutOffExpiredIn } from "./expiry.js"
 import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
 
@@ -38,30 +39,28 @@ export interface WsHubShape {
 export interface WsHubOptions {
   /** CORS_ORIGIN: `*` or a comma-separated list of origins. */
   readonly corsOrigin?: string | undefined
+  /** How often sockets whose token expired are cut off between deliveries (each delivery checks too). */
+  readonly expirySweep?: Duration.DurationInput | undefined
 }
 
 const corsOf = (origin: string | undefined) =>
   origin === undefined ? {} : { cors: { origin: origin === "*" ? "*" : origin.split(",").map((o) => o.trim()) } }
 
-/** Every gateway receives every event from the bus, so each emits to its own sockets only. */
+/**
+ * Every gateway receives every event from the bus, so each emits to its own sockets only;
+ * a socket whose token expired since the last sweep is cut off instead of served.
+ */
 const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
-  Effect.try(() => io.local.to(userRoom(event.userId)).emit(event.type, toWire(event))).pipe(
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.try(() => {
+      const room = userRoom(event.userId)
+      const expired = cutOffExpiredIn(io, room, now)
+      io.local.to(room).except(expired).emit(event.type, toWire(event))
+    })
+  ).pipe(
     Effect.catchAll((cause) =>
       Effect.logError("WsHub: could not emit a payout event", { eventId: event.eventId, cause })
     )
-  )
-
-/** A socket whose token has expired loses its identity: it is told, then disconnected. */
-const cutOffExpired = (io: IoServer): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    Effect.sync(() => {
-      for (const socket of io.of("/").sockets.values()) {
-        const expiresAt = socket.data.expiresAt
-        if (expiresAt === undefined || expiresAt > now) continue
-        socket.emit("authentication_expired", { success: false, error: "token expired" })
-        socket.disconnect(true)
-      }
-    })
   )
 
 export const make = (options: WsHubOptions = {}) =>
@@ -101,7 +100,7 @@ export const make = (options: WsHubOptions = {}) =>
       Effect.forever,
       Effect.forkScoped
     )
-    yield* cutOffExpired(io).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+    yield* cutOffExpired(io).pipe(Effect.repeat(Schedule.spaced(options.expirySweep ?? "1 second")), Effect.forkScoped)
     yield* Effect.logInfo("WsHub: Socket.IO attached on /socket.io")
     return { connectedSockets: Effect.sync(() => io.of("/").sockets.size) } satisfies WsHubShape
   })
