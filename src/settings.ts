@@ -31,6 +31,9 @@ const decimal = (name: string, fallback: string) =>
 /** JWT_MAX_TTL_SECONDS' default: a token may not expire later than a day from now. */
 export const DEFAULT_JWT_MAX_TTL_SECONDS = 86_400
 
+/** Per-socket limits of the Socket.IO hub (a flood from one socket stalled the whole server). */
+export const DEFAULT_SOCKET_LIMITS = { maxPendingFrames: 16, maxFramesPerSecond: 20, maxAuthFailures: 10 } as const
+
 export const Settings = {
   port: port("PORT", 3000),
   /** The worker's health and metrics server. */
@@ -68,6 +71,13 @@ export const Settings = {
   otlpEndpoint: Config.string("OTEL_EXPORTER_OTLP_ENDPOINT").pipe(Config.option),
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0 trusts none. */
   trustProxyHops: int("TRUST_PROXY_HOPS", 0),
+  socketLimits: Config.all({
+    /** Frames queued behind the one being handled; one more cuts the socket off. */
+    maxPendingFrames: int("SOCKET_MAX_PENDING_FRAMES", DEFAULT_SOCKET_LIMITS.maxPendingFrames, 1),
+    maxFramesPerSecond: int("SOCKET_MAX_FRAMES_PER_SECOND", DEFAULT_SOCKET_LIMITS.maxFramesPerSecond, 1),
+    /** Failed `authenticate` frames per socket; the last one is answered, then the socket is cut off. */
+    maxAuthFailures: int("SOCKET_MAX_AUTH_FAILURES", DEFAULT_SOCKET_LIMITS.maxAuthFailures, 1)
+  }),
   corsOrigin: Config.string("CORS_ORIGIN").pipe(Config.withDefault("*")),
   logLevel: Config.logLevel("LOG_LEVEL").pipe(Config.withDefault(LogLevel.Info))
 } as const

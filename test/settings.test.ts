@@ -31,6 +31,9 @@ describe("Settings", () => {
     ["WORKER_CONCURRENCY", "0"],
     ["LOCK_TTL_MS", "0"],
     ["TRUST_PROXY_HOPS", "-1"],
+    ["SOCKET_MAX_PENDING_FRAMES", "0"],
+    ["SOCKET_MAX_FRAMES_PER_SECOND", "0"],
+    ["SOCKET_MAX_AUTH_FAILURES", "many"],
     ["LOG_LEVEL", "loud"],
     ["REDIS_DB", "16"]
   ]

@@ -19,17 +19,18 @@
  * server's listeners restored) → drain (in-flight HTTP, no open WebSocket to wait
  * for) → unserve → the HTTP layer closes the server (never this layer).
  */
-import { Clock, Context, type Duration, Effect, FiberSet, Layer, Queue, Schedule } from "effect"
+import { Clock, Config, Context, type Duration, Effect, FiberSet, Layer, Queue, Runtime, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
 import { Jwt } from "../../http/Jwt.js"
 import { NodeServer } from "../../http/NodeServer.js"
 import { EventBus } from "../../ports/EventBus.js"
-import { Settings } from "../../settings.js"
+import { DEFAULT_SOCKET_LIMITS, Settings } from "../../settings.js"
 import { userRoom } from "./access.js"
 import { attach, type IoServer } from "./attach.js"
 import { cutOffExpired, cutOffExpiredIn } from "./expiry.js"
 import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
+import { cutOff, makeFrameRate, makeInbox, type SocketLimits } from "./inbox.js"
 
 export interface WsHubShape {
   /** Sockets connected to this gateway (cheap: a Map's size), for health and metrics. */
@@ -41,6 +42,8 @@ export interface WsHubOptions {
   readonly corsOrigin?: string | undefined
   /** How often sockets whose token expired are cut off between deliveries (each delivery checks too). */
   readonly expirySweep?: Duration.DurationInput | undefined
+  /** SOCKET_MAX_*: per-socket inbox, frame rate and failed authentications. */
+  readonly limits?: SocketLimits | undefined
 }
 
 const corsOf = (origin: string | undefined) =>
@@ -67,7 +70,10 @@ export const make = (options: WsHubOptions = {}) =>
   Effect.gen(function* () {
     const server = yield* NodeServer
     const bus = yield* EventBus
-    const handlers = makeHandlers(yield* Jwt)
+    const limits = options.limits ?? DEFAULT_SOCKET_LIMITS
+    const handlers = makeHandlers(yield* Jwt, limits)
+    const clock = yield* Effect.clock
+    const runSync = Runtime.runSync(yield* Effect.runtime<never>())
     // The captured runtime, backed by a FiberSet: callback fibers end with the layer.
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
     const run = (effect: Effect.Effect<void>): void => {
@@ -87,10 +93,16 @@ export const make = (options: WsHubOptions = {}) =>
       )
     )
     io.on("connection", (socket) => {
-      // One frame at a time per socket: `subscribe` sent right after `authenticate` sees its identity.
-      const serial = Effect.unsafeMakeSemaphore(1).withPermits(1)
-      socket.on("authenticate", (frame) => run(serial(handlers.authenticate(socket, frame))))
-      socket.on("subscribe", (frame) => run(serial(handlers.subscribe(socket, frame))))
+      const withinRate = makeFrameRate(limits, clock)
+      socket.use((_frame, next) => (withinRate() ? next() : cutOff(socket, "too many frames per second")))
+      const inbox = runSync(makeInbox(limits))
+      const receive = (work: () => Effect.Effect<void>) => {
+        if (!inbox.offer(work)) cutOff(socket, "too many pending frames")
+      }
+      socket.on("authenticate", (frame) => receive(() => handlers.authenticate(socket, frame)))
+      socket.on("subscribe", (frame) => receive(() => handlers.subscribe(socket, frame)))
+      socket.once("disconnect", () => run(inbox.close))
+      run(inbox.drain)
     })
 
     // Live once `subscribe` returns; one consumer keeps each transaction's lifecycle order.
@@ -111,7 +123,7 @@ export class WsHub extends Context.Tag("swiftpay/WsHub")<WsHub, WsHubShape>() {
 
   static readonly layerConfig = Layer.scoped(
     WsHub,
-    Effect.flatMap(Settings.corsOrigin, (corsOrigin) => make({ corsOrigin }))
+    Effect.flatMap(Config.all({ corsOrigin: Settings.corsOrigin, limits: Settings.socketLimits }), make)
   )
 
   /** `layer(options)` built after `served`, the layer that serves the HTTP app on the NodeServer. */

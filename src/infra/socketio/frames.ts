@@ -63,12 +63,16 @@ export type ServerEvents = {
   subscribed: (reply: { readonly success: true; readonly channels: ReadonlyArray<string> }) => void
   subscription_error: (reply: Failure) => void
   authentication_expired: (reply: Failure) => void
+  /** Sent just before the server disconnects a socket that broke one of its limits. */
+  limit_exceeded: (reply: Failure) => void
 } & Record<PayoutEventType, (event: WirePayoutEvent) => void>
 
 export interface SocketData {
   actor?: Actor
   /** When the token behind `actor` expires (epoch ms): the socket is cut off then. */
   expiresAt?: number
+  /** Failed `authenticate` frames so far. */
+  authFailures?: number
 }
 
 export const payoutEventTypes: ReadonlyArray<PayoutEventType> = PayoutEventType.literals
