@@ -96,6 +96,11 @@ const failureRate = parsed("PAYOUT_FAILURE_RATE", (text) => {
   const n = text === "" ? Number.NaN : Number(text)
   return n >= 0 && n <= 1 ? Either.right(n) : Either.left(`must be a number from 0 to 1, got "${text}"`)
 }).pipe(Config.withDefault(0))
+/** JWT_MAX_TTL_SECONDS' default: a token may not expire later than a day from now. */
+export const DEFAULT_JWT_MAX_TTL_SECONDS = 86_400
+
+/** Per-socket limits of the Socket.IO hub (a flood from one socket stalled the whole server). */
+export const DEFAULT_SOCKET_LIMITS = { maxPendingFrames: 16, maxFramesPerSecond: 20, maxAuthFailures: 10 } as const
 
 export const Settings = {
   port: port("PORT", 3000),
@@ -104,6 +109,8 @@ export const Settings = {
   /** The worker's health and metrics server. */
   workerHealthPort: port("WORKER_HEALTH_PORT", 3001),
   jwtSecret,
+  /** A token whose `exp` lies further out than now + this is refused (`exp = 1e308` never expires). */
+  jwtMaxTtlSeconds: int("JWT_MAX_TTL_SECONDS", DEFAULT_JWT_MAX_TTL_SECONDS, 1),
   processingDelayMs: int("PAYOUT_PROCESSING_DELAY_MS", 500),
   failureRate,
   minPayoutMinor: decimal("MIN_PAYOUT_AMOUNT", "0.01"),
@@ -144,5 +151,12 @@ export const Settings = {
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0 trusts none. */
   trustProxyHops: int("TRUST_PROXY_HOPS", 0),
   corsOrigin,
-  logLevel
+  logLevel,
+  socketLimits: Config.all({
+    /** Frames queued behind the one being handled; one more cuts the socket off. */
+    maxPendingFrames: int("SOCKET_MAX_PENDING_FRAMES", DEFAULT_SOCKET_LIMITS.maxPendingFrames, 1),
+    maxFramesPerSecond: int("SOCKET_MAX_FRAMES_PER_SECOND", DEFAULT_SOCKET_LIMITS.maxFramesPerSecond, 1),
+    /** Failed `authenticate` frames per socket; the last one is answered, then the socket is cut off. */
+    maxAuthFailures: int("SOCKET_MAX_AUTH_FAILURES", DEFAULT_SOCKET_LIMITS.maxAuthFailures, 1)
+  })
 } as const

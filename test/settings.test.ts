@@ -21,6 +21,7 @@ describe("Settings", () => {
     ["PORT", "-1"],
     ["PORT", "70000"],
     ["WORKER_HEALTH_PORT", "65536"],
+    ["JWT_MAX_TTL_SECONDS", "0"],
     ["PAYOUT_PROCESSING_DELAY_MS", "-1"],
     ["PAYOUT_FAILURE_RATE", "2"],
     ["PAYOUT_FAILURE_RATE", "abc"],
@@ -30,6 +31,9 @@ describe("Settings", () => {
     ["WORKER_CONCURRENCY", "0"],
     ["LOCK_TTL_MS", "0"],
     ["TRUST_PROXY_HOPS", "-1"],
+    ["SOCKET_MAX_PENDING_FRAMES", "0"],
+    ["SOCKET_MAX_FRAMES_PER_SECOND", "0"],
+    ["SOCKET_MAX_AUTH_FAILURES", "many"],
     ["LOG_LEVEL", "loud"],
     ["REDIS_DB", "16"]
   ]

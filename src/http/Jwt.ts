@@ -1,8 +1,8 @@
-import { ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { Clock, ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { errors, jwtVerify, SignJWT } from "jose"
 import { UserId } from "../domain/index.js"
 import type { Actor } from "../programs/PayoutIntake.js"
-import { DEVELOPMENT_SECRET, Settings } from "../settings.js"
+import { DEFAULT_JWT_MAX_TTL_SECONDS, DEVELOPMENT_SECRET, Settings } from "../settings.js"
 
 export { DEVELOPMENT_SECRET } from "../settings.js"
 
@@ -19,14 +19,26 @@ export interface Verified extends Actor {
   readonly expiresAt: number
 }
 
+export interface JwtOptions {
+  /** JWT_MAX_TTL_SECONDS: how far out `exp` may lie. */
+  readonly maxTtlSeconds?: number | undefined
+}
+
 export interface JwtShape {
-  /** HS256 only (alg none and other algorithms are refused); `exp` is required. */
+  /** HS256 only (alg none and other algorithms are refused); `exp` is required, at most the max TTL away. */
   readonly verify: (token: string) => Effect.Effect<Verified, InvalidToken>
   readonly sign: (actor: Actor, ttlSeconds: number) => Effect.Effect<string>
 }
 
-export const make = (secret: Redacted.Redacted): JwtShape => {
+const tooLongLived = new InvalidToken({ reason: "token expires too far in the future" })
+
+export const make = (secret: Redacted.Redacted, options: JwtOptions = {}): JwtShape => {
   const key = new TextEncoder().encode(Redacted.value(secret))
+  const maxTtlMs = (options.maxTtlSeconds ?? DEFAULT_JWT_MAX_TTL_SECONDS) * 1000
+  const withinMaxTtl = (verified: Verified) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      verified.expiresAt <= now + maxTtlMs ? Effect.succeed(verified) : Effect.fail(tooLongLived)
+    )
   return {
     verify: (token) =>
       Effect.tryPromise({
@@ -40,6 +52,7 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
           )
         ),
         Effect.map(({ sub, role, exp }): Verified => ({ userId: sub, role, expiresAt: exp * 1000 })),
+        Effect.flatMap(withinMaxTtl),
         Effect.withSpan("Jwt.verify")
       ),
     sign: (actor, ttlSeconds) =>
@@ -55,7 +68,8 @@ export const make = (secret: Redacted.Redacted): JwtShape => {
 }
 
 export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
-  static readonly layer = (secret: Redacted.Redacted) => Layer.succeed(Jwt, make(secret))
+  static readonly layer = (secret: Redacted.Redacted, options: JwtOptions = {}) =>
+    Layer.succeed(Jwt, make(secret, options))
 
   /**
    * JWT_SECRET, which whenever it is set must be at least 32 characters and not
@@ -68,7 +82,8 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
       Jwt,
       Effect.gen(function* () {
         const configured = yield* Settings.jwtSecret
-        if (Option.isSome(configured)) return make(configured.value)
+        const lifetime = { maxTtlSeconds: yield* Settings.jwtMaxTtlSeconds }
+        if (Option.isSome(configured)) return make(configured.value, lifetime)
         if (!options.allowDevelopmentSecret) {
           return yield* Effect.fail(
             ConfigError.MissingData(["JWT_SECRET"], "must be set (HS256 key for bearer tokens, at least 32 characters)")
@@ -77,7 +92,7 @@ export class Jwt extends Context.Tag("swiftpay/Jwt")<Jwt, JwtShape>() {
         yield* Effect.logWarning(
           "JWT_SECRET is not set: using the fixed development secret. Never do this in production."
         )
-        return make(Redacted.make(DEVELOPMENT_SECRET))
+        return make(Redacted.make(DEVELOPMENT_SECRET), lifetime)
       })
     )
 }

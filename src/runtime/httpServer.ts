@@ -71,6 +71,8 @@ export const drain = (options: ListenOptions = {}) =>
           server.close(() => resume(Effect.void))
           server.closeIdleConnections()
         }).pipe(
+          // Finalizers run uninterruptibly: without this the timeout could never cut the wait short.
+          Effect.interruptible,
           Effect.timeout(options.drainTimeout ?? Duration.seconds(10)),
           Effect.ignore,
           Effect.ensuring(Effect.sync(() => server.closeAllConnections())),

@@ -3,14 +3,15 @@ import type { AddressInfo } from "node:net"
 import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { it } from "@effect/vitest"
-import { Effect, Layer, Redacted, type Scope } from "effect"
+import { Duration, Effect, Layer, Redacted, type Scope, TestClock } from "effect"
 import { SignJWT } from "jose"
 import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
 import { Minor } from "../../src/domain/money.js"
 import { Jwt } from "../../src/http/Jwt.js"
 import { NodeServer } from "../../src/http/NodeServer.js"
-import { WsHub } from "../../src/infra/socketio/WsHub.js"
+import { WsHub, type WsHubOptions } from "../../src/infra/socketio/WsHub.js"
 import { EventBus } from "../../src/ports/EventBus.js"
+import * as HttpServerRuntime from "../../src/runtime/httpServer.js"
 
 export const SECRET = "test-secret"
 
@@ -30,23 +31,35 @@ const app = HttpRouter.empty.pipe(
 
 export const NodeServerLive = Layer.sync(NodeServer, () => Http.createServer())
 
-/** The HTTP app served on the shared server: what the runtime provides to WsHub. */
-export const Served = HttpServer.serve(app).pipe(
+/**
+ * The HTTP app served on the shared server, drained as the runtime does: what the
+ * runtime provides to WsHub. Without the drain, a client's last polling request
+ * arriving once the app is unserved has no listener, and `server.close()` waits
+ * for it forever (the test then times out in its teardown).
+ */
+export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).pipe(
   Layer.provide(
-    Layer.unwrapEffect(
-      Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
+    HttpServer.serve(app).pipe(
+      Layer.provide(
+        Layer.unwrapEffect(
+          Effect.map(NodeServer, (server) => NodeHttpServer.layer(() => server, { port: 0, host: "127.0.0.1" }))
+        )
+      )
     )
   )
 )
 
 export const Infra = Layer.mergeAll(NodeServerLive, EventBus.layerMemory, Jwt.layer(Redacted.make(SECRET)))
 
-export const HubLive = WsHub.layerServing(Served).pipe(Layer.provideMerge(Infra))
+export const hubLayer = (options: WsHubOptions = {}) =>
+  WsHub.layerServing(Served, options).pipe(Layer.provideMerge(Infra))
+
+export const HubLive = hubLayer()
 
 export const baseUrl = Effect.map(NodeServer, (server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
 
-export const tokenFor = (userId: string, role: "user" | "admin" = "user") =>
-  Effect.flatMap(Jwt, (jwt) => jwt.sign({ userId: UserId.make(userId), role }, 60))
+export const tokenFor = (userId: string, role: "user" | "admin" = "user", ttlSeconds = 60) =>
+  Effect.flatMap(Jwt, (jwt) => jwt.sign({ userId: UserId.make(userId), role }, ttlSeconds))
 
 export const expiredToken = (userId: string) =>
   Effect.promise(() =>
@@ -98,8 +111,17 @@ export const initiated = (userId: UserId, n: number): PayoutEvent => lifecycle(u
 export const publishAll = (events: ReadonlyArray<PayoutEvent>) =>
   Effect.flatMap(EventBus, (bus) => Effect.forEach(events, bus.publish, { discard: true }))
 
+type HubTestBody = () => Effect.Effect<void, unknown, Layer.Layer.Success<typeof HubLive> | Scope.Scope>
+
 /** One server, hub and bus per test; clients close with the test's scope, before the server. */
-export const hubTest = (
-  name: string,
-  body: () => Effect.Effect<void, unknown, Layer.Layer.Success<typeof HubLive> | Scope.Scope>
-) => it.live(name, () => body().pipe(Effect.scoped, Effect.provide(HubLive)))
+export const hubTest = (name: string, body: HubTestBody, options: WsHubOptions = {}) =>
+  it.live(name, () => body().pipe(Effect.scoped, Effect.provide(hubLayer(options))))
+
+/**
+ * The same, with the hub on the TestClock (move it with `TestClock.adjust`), set
+ * to the real time first: tokens are signed and checked by jose in real time.
+ */
+export const hubTestClock = (name: string, body: HubTestBody, options: WsHubOptions = {}) =>
+  it.effect(name, () =>
+    TestClock.setTime(Date.now()).pipe(Effect.zipRight(body().pipe(Effect.scoped, Effect.provide(hubLayer(options)))))
+  )

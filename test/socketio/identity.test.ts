@@ -1,9 +1,16 @@
 import { describe, expect } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
+import { SignJWT } from "jose"
 import { UserId } from "../../src/domain/index.js"
 import { make as makeJwt } from "../../src/http/Jwt.js"
 import { ask, connect, refusal } from "./client.js"
-import { baseUrl, expiredToken, hubTest, tokenFor } from "./harness.js"
+import { baseUrl, expiredToken, hubTest, SECRET, tokenFor } from "./harness.js"
+
+const expiringAt = (exp: number) =>
+  Effect.promise(() =>
+    new SignJWT({ sub: "user_001", exp }).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(SECRET))
+  )
+const inSeconds = (seconds: number) => Math.floor(Date.now() / 1000) + seconds
 
 describe("WsHub identity", () => {
   hubTest("a valid handshake token connects; a bad, expired or foreign-key token is refused with connect_error", () =>
@@ -84,6 +91,20 @@ describe("WsHub identity", () => {
       }
       expect(yield* refusal(url, { token: 42 })).toMatch(/^invalid handshake auth/)
       expect((yield* ask(client, "subscribe", { channels: ["user:user_001"] })).event).toBe("subscribed")
+    })
+  )
+
+  hubTest("a token that expires further out than JWT_MAX_TTL_SECONDS (24 h) is refused, at handshake and later", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      const tooFar = "token expires too far in the future"
+      expect(yield* refusal(url, { token: yield* expiringAt(inSeconds(86_400 + 3600)) })).toBe(tooFar)
+      expect(yield* refusal(url, { token: yield* expiringAt(1e308) })).toBe(tooFar)
+      const client = yield* connect(url, { token: yield* expiringAt(inSeconds(86_400 - 60)) })
+      expect(yield* ask(client, "authenticate", { userId: "user_001", token: yield* expiringAt(1e308) })).toEqual({
+        event: "authentication_error",
+        payload: { success: false, error: tooFar }
+      })
     })
   )
 })

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto"
 import * as Http from "node:http"
+import * as Net from "node:net"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Exit, Layer, Scope } from "effect"
+import { Cause, Context, Deferred, type Duration, Effect, Exit, Layer, Scope } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import { NodeServer } from "../../src/http/NodeServer.js"
 import { WsHub } from "../../src/infra/socketio/WsHub.js"
@@ -39,6 +40,22 @@ const upgrade = (url: string) =>
     request.end()
     return Effect.sync(() => request.destroy())
   }).pipe(Effect.timeoutFail({ duration: "3 seconds", onTimeout: () => new Error("upgrade timed out") }))
+
+/** Whether closing the scope ends in time (finalizers are uninterruptible: the wait is detached). */
+const releasedWithin = (scope: Scope.CloseableScope, duration: Duration.DurationInput) =>
+  Effect.disconnect(Scope.close(scope, Exit.void)).pipe(
+    Effect.timeout(duration),
+    Effect.match({ onFailure: () => false, onSuccess: () => true })
+  )
+
+/** A Socket.IO session over HTTP long-polling that connects, then never polls again. */
+const silentPollingSession = (url: string) =>
+  Effect.promise(async () => {
+    const handshake = await (await fetch(`${url}/socket.io/?EIO=4&transport=polling`)).text()
+    const sid = (JSON.parse(handshake.slice(1)) as { sid: string }).sid
+    await fetch(`${url}/socket.io/?EIO=4&transport=polling&sid=${sid}`, { method: "POST", body: "40" })
+    return sid
+  })
 
 describe("WsHub on the Effect HTTP server", () => {
   hubTest("plain HTTP on the same port still works while sockets are connected", () =>
@@ -90,6 +107,35 @@ describe("WsHub on the Effect HTTP server", () => {
       expect(["request", "upgrade", "close", "listening"].map((event) => server.listeners(event))).toEqual(before)
       expect(yield* get(`${url}/ping`)).toEqual({ status: 200, body: "pong" })
       expect((yield* get(`${url}/socket.io/?EIO=4&transport=polling`)).status).toBe(404)
+    }).pipe(Effect.scoped, Effect.provide(Layer.provideMerge(Served, Infra)))
+  )
+
+  // A polling client's last request can reach the server once the app is unserved, where no
+  // listener answers it: without the drain, `server.close()` then waits for it forever.
+  it.live("the served app is released even while a client holds a request it never finished", () =>
+    Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const context = yield* Layer.buildWithScope(Layer.provideMerge(Served, Infra), scope)
+      const port = new URL(yield* Effect.provide(baseUrl, context)).port
+      const socket = yield* Effect.async<Net.Socket>((resume) => {
+        const socket = Net.connect(Number(port), "127.0.0.1", () => {
+          socket.write("GET /ping HTTP/1.1\r\nHost: x\r\n")
+          resume(Effect.succeed(socket))
+        })
+      })
+      yield* Effect.addFinalizer(() => Effect.sync(() => socket.destroy()))
+      expect(yield* releasedWithin(scope, "3 seconds")).toBe(true)
+    }).pipe(Effect.scoped)
+  )
+
+  it.live("closing the hub ends in time even when a polling client never collects its disconnect", () =>
+    Effect.gen(function* () {
+      const url = yield* baseUrl
+      const hubScope = yield* Scope.make()
+      const hub = yield* Effect.map(Layer.buildWithScope(WsHub.layer(), hubScope), Context.get(WsHub))
+      yield* silentPollingSession(url)
+      expect(yield* hub.connectedSockets).toBe(1)
+      expect(yield* releasedWithin(hubScope, "4 seconds")).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(Layer.provideMerge(Served, Infra)))
   )
 

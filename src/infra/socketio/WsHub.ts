@@ -1,7 +1,7 @@
 /**
  * WsHub: Socket.IO on the API's own port (path `/socket.io`), fed by the EventBus.
  *
- * Composition the runtime must use (STACK.md's recipe): the HTTP app is served on
+ * Composition the runtime must use (docs/architecture.md, "Socket.IO on the Effect HTTP server"): the HTTP app is served on
  * the NodeServer BEFORE this layer is built, which is what providing the serve
  * layer to it does. A serve layer outputs nothing, so the types cannot say so;
  * building WsHub on a server nothing serves yet dies with a message. With
@@ -19,16 +19,18 @@
  * server's listeners restored) → drain (in-flight HTTP, no open WebSocket to wait
  * for) → unserve → the HTTP layer closes the server (never this layer).
  */
-import { Clock, Context, Effect, FiberSet, Layer, Queue, Schedule } from "effect"
+import { Clock, Config, Context, type Duration, Effect, FiberSet, Layer, Queue, Runtime, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
 import { Jwt } from "../../http/Jwt.js"
 import { NodeServer } from "../../http/NodeServer.js"
 import { EventBus } from "../../ports/EventBus.js"
-import { Settings } from "../../settings.js"
+import { DEFAULT_SOCKET_LIMITS, Settings } from "../../settings.js"
 import { userRoom } from "./access.js"
 import { attach, type IoServer } from "./attach.js"
-import { toWire } from "./frames.js"
+import { cutOffExpired, cutOffExpiredIn } from "./expiry.js"
+import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
+import { cutOff, makeFrameRate, makeInbox, type SocketLimits } from "./inbox.js"
 
 export interface WsHubShape {
   /** Sockets connected to this gateway (cheap: a Map's size), for health and metrics. */
@@ -38,37 +40,40 @@ export interface WsHubShape {
 export interface WsHubOptions {
   /** CORS_ORIGIN: `*` or a comma-separated list of origins. */
   readonly corsOrigin?: string | undefined
+  /** How often sockets whose token expired are cut off between deliveries (each delivery checks too). */
+  readonly expirySweep?: Duration.DurationInput | undefined
+  /** SOCKET_MAX_*: per-socket inbox, frame rate and failed authentications. */
+  readonly limits?: SocketLimits | undefined
 }
 
 const corsOf = (origin: string | undefined) =>
   origin === undefined ? {} : { cors: { origin: origin === "*" ? "*" : origin.split(",").map((o) => o.trim()) } }
 
-/** Every gateway receives every event from the bus, so each emits to its own sockets only. */
+/**
+ * Every gateway receives every event from the bus, so each emits to its own sockets only;
+ * a socket whose token expired since the last sweep is cut off instead of served.
+ */
 const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
-  Effect.try(() => io.local.to(userRoom(event.userId)).emit(event.type, toWire(event))).pipe(
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.try(() => {
+      const room = userRoom(event.userId)
+      const expired = cutOffExpiredIn(io, room, now)
+      io.local.to(room).except(expired).emit(event.type, toWire(event))
+    })
+  ).pipe(
     Effect.catchAll((cause) =>
       Effect.logError("WsHub: could not emit a payout event", { eventId: event.eventId, cause })
     )
-  )
-
-/** A socket whose token has expired loses its identity: it is told, then disconnected. */
-const cutOffExpired = (io: IoServer): Effect.Effect<void> =>
-  Effect.flatMap(Clock.currentTimeMillis, (now) =>
-    Effect.sync(() => {
-      for (const socket of io.of("/").sockets.values()) {
-        const expiresAt = socket.data.expiresAt
-        if (expiresAt === undefined || expiresAt > now) continue
-        socket.emit("authentication_expired", { success: false, error: "token expired" })
-        socket.disconnect(true)
-      }
-    })
   )
 
 export const make = (options: WsHubOptions = {}) =>
   Effect.gen(function* () {
     const server = yield* NodeServer
     const bus = yield* EventBus
-    const handlers = makeHandlers(yield* Jwt)
+    const limits = options.limits ?? DEFAULT_SOCKET_LIMITS
+    const handlers = makeHandlers(yield* Jwt, limits)
+    const clock = yield* Effect.clock
+    const runSync = Runtime.runSync(yield* Effect.runtime<never>())
     // The captured runtime, backed by a FiberSet: callback fibers end with the layer.
     const runFork = yield* FiberSet.makeRuntime<never, void, never>()
     const run = (effect: Effect.Effect<void>): void => {
@@ -79,7 +84,7 @@ export const make = (options: WsHubOptions = {}) =>
     io.use((socket, next) =>
       run(
         handlers.handshake(socket).pipe(
-          Effect.match({ onFailure: (refusal) => new Error(refusal), onSuccess: () => undefined }),
+          Effect.match({ onFailure: (refusal) => new Error(clip(refusal)), onSuccess: () => undefined }),
           Effect.catchAllDefect((defect) =>
             Effect.as(Effect.logError("WsHub: handshake died", defect), new Error("internal error"))
           ),
@@ -88,10 +93,16 @@ export const make = (options: WsHubOptions = {}) =>
       )
     )
     io.on("connection", (socket) => {
-      // One frame at a time per socket: `subscribe` sent right after `authenticate` sees its identity.
-      const serial = Effect.unsafeMakeSemaphore(1).withPermits(1)
-      socket.on("authenticate", (frame) => run(serial(handlers.authenticate(socket, frame))))
-      socket.on("subscribe", (frame) => run(serial(handlers.subscribe(socket, frame))))
+      const withinRate = makeFrameRate(limits, clock)
+      socket.use((_frame, next) => (withinRate() ? next() : cutOff(socket, "too many frames per second")))
+      const inbox = runSync(makeInbox(limits))
+      const receive = (work: () => Effect.Effect<void>) => {
+        if (!inbox.offer(work)) cutOff(socket, "too many pending frames")
+      }
+      socket.on("authenticate", (frame) => receive(() => handlers.authenticate(socket, frame)))
+      socket.on("subscribe", (frame) => receive(() => handlers.subscribe(socket, frame)))
+      socket.once("disconnect", () => run(inbox.close))
+      run(inbox.drain)
     })
 
     // Live once `subscribe` returns; one consumer keeps each transaction's lifecycle order.
@@ -101,7 +112,7 @@ export const make = (options: WsHubOptions = {}) =>
       Effect.forever,
       Effect.forkScoped
     )
-    yield* cutOffExpired(io).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+    yield* cutOffExpired(io).pipe(Effect.repeat(Schedule.spaced(options.expirySweep ?? "1 second")), Effect.forkScoped)
     yield* Effect.logInfo("WsHub: Socket.IO attached on /socket.io")
     return { connectedSockets: Effect.sync(() => io.of("/").sockets.size) } satisfies WsHubShape
   })
@@ -112,7 +123,7 @@ export class WsHub extends Context.Tag("swiftpay/WsHub")<WsHub, WsHubShape>() {
 
   static readonly layerConfig = Layer.scoped(
     WsHub,
-    Effect.flatMap(Settings.corsOrigin, (corsOrigin) => make({ corsOrigin }))
+    Effect.flatMap(Config.all({ corsOrigin: Settings.corsOrigin, limits: Settings.socketLimits }), make)
   )
 
   /** `layer(options)` built after `served`, the layer that serves the HTTP app on the NodeServer. */

@@ -2,6 +2,7 @@ import type * as Http from "node:http"
 import type { Duplex } from "node:stream"
 import { Effect, type Scope } from "effect"
 import { Server, type ServerOptions } from "socket.io"
+import { SECURITY_HEADERS } from "../../http/securityHeaders.js"
 import type { ClientEvents, ServerEvents, SocketData } from "./frames.js"
 
 export type IoServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>
@@ -22,7 +23,7 @@ const snapshot = (server: Http.Server): Listeners => ({
 })
 
 /**
- * Socket.IO on a server that Effect already serves (STACK.md's recipe). engine.io
+ * Socket.IO on a server that Effect already serves (docs/architecture.md, "Socket.IO on the Effect HTTP server"). engine.io
  * wraps the `request` listeners present at attach time (so the HTTP app must be
  * served first) but not the `upgrade` ones: Effect's upgrade listeners are taken
  * off and called only for upgrades engine.io does not own. On release the server's
@@ -50,6 +51,12 @@ const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
         serveClient: false,
         destroyUpgrade: false
       })
+      // engine.io's own responses (handshake, polling, its errors, CORS preflight) carry the API's headers;
+      // set before engine.io writes them, so its writeHead merges them in. The 101 of an upgrade is below.
+      server.prependListener("request", (request: Http.IncomingMessage, response: Http.ServerResponse) => {
+        if (isSocketIo(request.url)) response.setHeaders(new Map(Object.entries(SECURITY_HEADERS)))
+      })
+      io.engine.on("headers", (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS))
       server.on("upgrade", (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => {
         if (isSocketIo(request.url)) return
         if (before.upgrade.length === 0) socket.destroy() // what node does when nothing listens
@@ -82,7 +89,8 @@ const disconnectAll = (io: IoServer): Effect.Effect<void> =>
       })
     }
     io.disconnectSockets(true)
-  }).pipe(Effect.timeout("2 seconds"), Effect.ignore)
+    // Released in a finalizer, which is uninterruptible: the wait must be interruptible for the timeout to cut it.
+  }).pipe(Effect.interruptible, Effect.timeout("2 seconds"), Effect.ignore)
 
 const restore = (server: Http.Server, before: Listeners, after: Listeners): void => {
   for (const event of EVENTS) {

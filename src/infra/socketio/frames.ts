@@ -43,6 +43,14 @@ export interface Failure {
   readonly error: string
 }
 
+/** Error texts echo client input (a parse error quotes the value): none is sent longer than this. */
+export const MAX_ERROR_LENGTH = 100
+
+export const clip = (text: string): string =>
+  text.length <= MAX_ERROR_LENGTH ? text : `${text.slice(0, MAX_ERROR_LENGTH - 1)}…`
+
+export const failure = (error: string): Failure => ({ success: false, error: clip(error) })
+
 /** Frames are untrusted: every listener takes `unknown` and decodes it. */
 export type ClientEvents = {
   authenticate: (frame: unknown) => void
@@ -55,12 +63,16 @@ export type ServerEvents = {
   subscribed: (reply: { readonly success: true; readonly channels: ReadonlyArray<string> }) => void
   subscription_error: (reply: Failure) => void
   authentication_expired: (reply: Failure) => void
+  /** Sent just before the server disconnects a socket that broke one of its limits. */
+  limit_exceeded: (reply: Failure) => void
 } & Record<PayoutEventType, (event: WirePayoutEvent) => void>
 
 export interface SocketData {
   actor?: Actor
   /** When the token behind `actor` expires (epoch ms): the socket is cut off then. */
   expiresAt?: number
+  /** Failed `authenticate` frames so far. */
+  authFailures?: number
 }
 
 export const payoutEventTypes: ReadonlyArray<PayoutEventType> = PayoutEventType.literals

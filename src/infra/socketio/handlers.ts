@@ -4,7 +4,8 @@ import type { JwtShape, Verified } from "../../http/Jwt.js"
 import { mayActFor } from "../../programs/PayoutIntake.js"
 import { isUserRoom, mayJoin, userRoom } from "./access.js"
 import type { IoSocket } from "./attach.js"
-import { AuthenticateFrame, describeParseError, HandshakeAuth, SubscribeFrame } from "./frames.js"
+import { AuthenticateFrame, describeParseError, failure, HandshakeAuth, SubscribeFrame } from "./frames.js"
+import { cutOff, type SocketLimits } from "./inbox.js"
 
 /** Failures here are client-facing messages: they become `connect_error` or an `*_error` frame. */
 type Refusal = string
@@ -23,7 +24,7 @@ const enter = (socket: IoSocket, actor: Verified, userId: UserId): Effect.Effect
     await socket.join(userRoom(userId))
   })
 
-export const makeHandlers = (jwt: JwtShape) => {
+export const makeHandlers = (jwt: JwtShape, limits: Pick<SocketLimits, "maxAuthFailures">) => {
   const verify = (token: string) => Effect.mapError(jwt.verify(token), (e): Refusal => e.reason)
 
   /** Handshake `auth`: no token is an anonymous socket; a token that does not verify is refused. */
@@ -44,8 +45,11 @@ export const makeHandlers = (jwt: JwtShape) => {
         return userId
       })
     )
-    if (Either.isLeft(outcome)) socket.emit("authentication_error", { success: false, error: outcome.left })
-    else socket.emit("authenticated", { success: true, userId: outcome.right, socketId: socket.id })
+    if (Either.isLeft(outcome)) {
+      socket.emit("authentication_error", failure(outcome.left))
+      socket.data.authFailures = (socket.data.authFailures ?? 0) + 1
+      if (socket.data.authFailures >= limits.maxAuthFailures) cutOff(socket, "too many failed authentications")
+    } else socket.emit("authenticated", { success: true, userId: outcome.right, socketId: socket.id })
   })
 
   const subscribe = Effect.fn("WsHub.subscribe")(function* (socket: IoSocket, frame: unknown) {
@@ -60,7 +64,7 @@ export const makeHandlers = (jwt: JwtShape) => {
         return channels
       })
     )
-    if (Either.isLeft(outcome)) socket.emit("subscription_error", { success: false, error: outcome.left })
+    if (Either.isLeft(outcome)) socket.emit("subscription_error", failure(outcome.left))
     else socket.emit("subscribed", { success: true, channels: outcome.right })
   })
 
