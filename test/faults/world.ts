@@ -96,45 +96,36 @@ export const startWorld = async (env: Record<string, string> = {}): Promise<Worl
   const workers: Array<Proc> = []
   const envOf = new Map<Proc, Record<string, string>>()
 
-  const launch = (name: string, entry: string, portVar: string, port: number, extra: Record<string, string>) => {
-    const service = startService(name, entry, { ...baseEnv, ...extra, [portVar]: String(port) })
+  const kinds = {
+    gateway: { entry: "src/gateway/main.ts", portVar: "PORT", procs: gateways },
+    worker: { entry: "src/worker/main.ts", portVar: "WORKER_HEALTH_PORT", procs: workers }
+  } as const
+  const kindOf = (proc: Pick<Proc, "name">) => (proc.name.startsWith("gateway") ? kinds.gateway : kinds.worker)
+
+  const launch = (proc: Pick<Proc, "name" | "url">, extra: Record<string, string>) => {
+    const { entry, portVar } = kindOf(proc)
+    const service = startService(proc.name, entry, { ...baseEnv, ...extra, [portVar]: new URL(proc.url).port })
     started.push(service)
     return service
   }
 
-  const startGateway = async (extra: Record<string, string> = {}) => {
-    const port = await freePort()
-    const proc: Proc = {
-      name: `gateway#${gateways.length + 1}`,
-      url: `http://127.0.0.1:${port}`,
-      service: launch(`gateway#${gateways.length + 1}`, "src/gateway/main.ts", "PORT", port, extra)
-    }
+  const start = async (kind: keyof typeof kinds, extra: Record<string, string>) => {
+    const { procs } = kinds[kind]
+    const at = { name: `${kind}#${procs.length + 1}`, url: `http://127.0.0.1:${await freePort()}` }
+    const proc: Proc = { ...at, service: launch(at, extra) }
     envOf.set(proc, extra)
-    gateways.push(proc)
+    procs.push(proc)
     await waitReady(proc.service, `${proc.url}/api/health/ready`, READY_MS)
     return proc
   }
-
-  const startWorker = async (extra: Record<string, string> = {}) => {
-    const port = await freePort()
-    const proc: Proc = {
-      name: `worker#${workers.length + 1}`,
-      url: `http://127.0.0.1:${port}`,
-      service: launch(`worker#${workers.length + 1}`, "src/worker/main.ts", "WORKER_HEALTH_PORT", port, extra)
-    }
-    envOf.set(proc, extra)
-    workers.push(proc)
-    await waitReady(proc.service, `${proc.url}/api/health/ready`, READY_MS)
-    return proc
-  }
+  const startGateway = (extra: Record<string, string> = {}) => start("gateway", extra)
+  const startWorker = (extra: Record<string, string> = {}) => start("worker", extra)
 
   const restart = async (proc: Proc, extra?: Record<string, string>) => {
     await kill(proc.service)
-    const entry = proc.name.startsWith("gateway") ? "src/gateway/main.ts" : "src/worker/main.ts"
-    const portVar = proc.name.startsWith("gateway") ? "PORT" : "WORKER_HEALTH_PORT"
     const env = extra ?? envOf.get(proc) ?? {}
     envOf.set(proc, env)
-    proc.service = launch(proc.name, entry, portVar, Number(new URL(proc.url).port), env)
+    proc.service = launch(proc, env)
   }
 
   const store = MongoPayoutStore.layer({ uri: Redacted.make(mongoUri) })

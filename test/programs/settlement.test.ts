@@ -27,6 +27,12 @@ const latestTransaction = (userId: UserId) =>
     Effect.map((page) => Option.fromNullable(page.transactions[0]?.transactionId))
   )
 
+/** A user's own payout of 10.00, accepted. */
+const payTen = (userId: UserId) =>
+  Effect.flatMap(PayoutIntake, (intake) =>
+    intake.submit({ actor: { userId, role: "user" }, body: { userId, amount: 10 }, idempotencyKey: null })
+  )
+
 /** Redelivery and Recovery, as the worker would do them, until the payout is final. */
 const reDrive = (transactionId: TransactionId) =>
   Effect.gen(function* () {
@@ -168,14 +174,9 @@ describe("PayoutSettlement takeover", () => {
   it.scoped("a consumer stopped mid-settlement: the next one takes the payout over at once, without Recovery", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
-      const intake = yield* PayoutIntake
       const queue = yield* PayoutQueue
       const settlement = yield* PayoutSettlement
-      const accepted = yield* intake.submit({
-        actor: { userId, role: "user" },
-        body: { userId, amount: 10 },
-        idempotencyKey: null
-      })
+      const accepted = yield* payTen(userId)
       const id = accepted.transactionId
       const first = yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
       yield* until(id, "processing")
@@ -207,15 +208,10 @@ describe("PayoutSettlement with two live attempts", () => {
   it.effect("a late attempt that finds the payout done moves nothing and is not counted again", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
-      const intake = yield* PayoutIntake
       const settlement = yield* PayoutSettlement
       const completed = Metric.tagged(payoutsFinished, "status", "completed")
       const before = (yield* Metric.value(completed)).count
-      const { transactionId } = yield* intake.submit({
-        actor: { userId, role: "user" },
-        body: { userId, amount: 10 },
-        idempotencyKey: null
-      })
+      const { transactionId } = yield* payTen(userId)
       // the first attempt is on the rail when a re-drive claims the second
       const first = yield* Effect.fork(settlement.handle({ transactionId, userId, expectedAttempts: 0 }))
       yield* TestClock.adjust(1)
@@ -250,16 +246,11 @@ describe("PayoutSettlement leases", () => {
     () =>
       Effect.gen(function* () {
         const userId = yield* createUser(10_000)
-        const intake = yield* PayoutIntake
         const settlement = yield* PayoutSettlement
         const recovery = yield* Recovery
         const queue = yield* PayoutQueue
         const store = yield* PayoutStore
-        const { transactionId } = yield* intake.submit({
-          actor: { userId, role: "user" },
-          body: { userId, amount: 10 },
-          idempotencyKey: null
-        })
+        const { transactionId } = yield* payTen(userId)
         yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 4 }))
         // duplicates of the first message, one of them flagged as a redelivery
         yield* queue.publish({ transactionId, userId, expectedAttempts: 0 })
@@ -284,16 +275,11 @@ describe("PayoutSettlement leases", () => {
   it.scoped("an attempt whose worker died is taken over once its lease expires, and the rail answers it once", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
-      const intake = yield* PayoutIntake
       const settlement = yield* PayoutSettlement
       const recovery = yield* Recovery
       const queue = yield* PayoutQueue
       const store = yield* PayoutStore
-      const { transactionId } = yield* intake.submit({
-        actor: { userId, role: "user" },
-        body: { userId, amount: 10 },
-        idempotencyKey: null
-      })
+      const { transactionId } = yield* payTen(userId)
       // a worker that claims and then vanishes: no heartbeat, no release of its lease
       const claim = yield* store.startProcessing(transactionId, 0, { owner: "dead-worker", ms: LEASE_MS })
       expect(claim._tag).toBe("Claimed")
@@ -337,15 +323,10 @@ describe("PayoutSettlement when the rail does not answer", () => {
   it.scoped("an unknown outcome never releases the hold, even past the retries: it asks again until it knows", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)
-      const intake = yield* PayoutIntake
       const queue = yield* PayoutQueue
       const settlement = yield* PayoutSettlement
       const store = yield* PayoutStore
-      const { transactionId } = yield* intake.submit({
-        actor: { userId, role: "user" },
-        body: { userId, amount: 10 },
-        idempotencyKey: null
-      })
+      const { transactionId } = yield* payTen(userId)
       yield* Effect.forkScoped(queue.consume(settlement.handle, { concurrency: 1 }))
       for (let i = 0; i < 200; i++) {
         const t = yield* store.getTransaction(transactionId)
