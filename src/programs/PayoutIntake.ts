@@ -174,7 +174,8 @@ const make = Effect.gen(function* () {
 })
 
 /**
- * The gateway's use case: validate → rate limit → idempotency → user lease →
+ * The gateway's use case: user rate limit → validate → ownership → user →
+ * idempotency → user lease →
  * atomic reserve → PAYOUT_INITIATED → publish (bounded by QUEUE_PUBLISH_TIMEOUT_MS,
  * skipped while the breaker is open). Once reserved, the payout is durable: when
  * the publish does not go through, it is marked for Recovery, which queues it soon.

@@ -44,9 +44,6 @@ describe("POST /api/payout, end to end", () => {
     // Held already when 202 was sent: PAYOUT_INITIATED went out before the 202 with the balance after the hold.
     const initiated = await server.waitForEvent(id, "PAYOUT_INITIATED")
     expect(Math.round(Number(before.available) * 100) - (initiated.newBalance ?? 0)).toBe(10_010)
-    // Read back while still open (the rail waits PAYOUT_PROCESSING_DELAY_MS), unless a loaded machine was slower.
-    const held = await balance("user_003", token)
-    if (held.held !== 0) expect(held).toMatchObject({ held: 100.1, available: 14899.9 })
 
     await server.waitForEvent(id, "PAYOUT_COMPLETED")
     const after = await balance("user_003", token)

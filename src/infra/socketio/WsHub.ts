@@ -1,15 +1,15 @@
 /**
  * WsHub: Socket.IO on the API's own port (path `/socket.io`), fed by the EventBus.
  *
- * Composition the runtime must use (docs/architecture.md, "Socket.IO on the Effect HTTP server"): the HTTP app is served on
- * the NodeServer BEFORE this layer is built, which is what providing the serve
+ * Composition the runtime must use (docs/architecture.md, "Socket.IO on the Effect
+ * HTTP server"): the HTTP app is served on the NodeServer BEFORE this layer is built, which is what providing the serve
  * layer to it does. A serve layer outputs nothing, so the types cannot say so;
  * building WsHub on a server nothing serves yet dies with a message. With
- * src/runtime/httpServer.ts (`HttpServerLive`) and src/http/server.ts:
+ * `HttpServerRuntime` = src/runtime/httpServer.ts (as src/runtime/gatewayHttp.ts does):
  *
- *   const Listen = HttpServerLive.layer()  // NodeServer + HttpServer: ONE value, so one http.Server
+ *   const Listen = HttpServerRuntime.layer()  // NodeServer + HttpServer: ONE value, so one http.Server
  *   const Gateway = WsHub.layerConfig.pipe(
- *     Layer.provide(HttpServerLive.drain()), // built after serve; released after WsHub
+ *     Layer.provide(HttpServerRuntime.drain()), // built after serve; released after WsHub
  *     Layer.provide(HttpApiLive),            // built first: engine.io wraps the request listener it finds
  *     Layer.provideMerge(Listen),
  *     Layer.provide([EventBusLive, JwtLive]) // plus what HttpApiLive needs
