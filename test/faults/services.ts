@@ -77,15 +77,23 @@ export const redisOutage = async (downMs: number): Promise<void> => {
   }
 }
 
-/** `rabbitmqctl stop_app` for `downMs`, then `start_app`, whatever happens. */
-export const rabbitOutage = async (downMs: number): Promise<void> => {
+/**
+ * `rabbitmqctl stop_app` for `downMs`, then `start_app`, whatever happens. Returns
+ * when the broker was down, from its stop until `start_app` began (the broker's own
+ * start-up then loads the machine: not the time to judge intake by).
+ */
+export const rabbitOutage = async (downMs: number): Promise<{ readonly from: number; readonly to: number }> => {
   await sh("rabbitmqctl", ["-q", "stop_app"])
+  const from = Date.now()
+  let to = from
   try {
     await sleep(downMs)
   } finally {
+    to = Date.now()
     await sh("rabbitmqctl", ["-q", "start_app"])
     await until("rabbitmq", rabbitAnswers, 60_000)
   }
+  return { from, to }
 }
 
 /** Every connection of every client dropped by the broker (the processes stay up). */

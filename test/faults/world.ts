@@ -85,7 +85,7 @@ export const startWorld = async (env: Record<string, string> = {}): Promise<Worl
     RECOVERY_INTERVAL_MS: "500",
     RETRY_DELAY_MS: "200",
     IDEMPOTENCY_LEASE_MS: "3000",
-    QUEUE_PUBLISH_TIMEOUT_MS: "300",
+    QUEUE_PUBLISH_TIMEOUT_MS: "2000",
     QUEUE_BREAKER_COOLDOWN_MS: "500",
     LOCK_RETRY_DELAY_MS: "10",
     LOCK_RETRY_COUNT: "200",
