@@ -124,7 +124,7 @@ export const Settings = {
   workerConcurrency: int("WORKER_CONCURRENCY", 10, 1),
   maxRetryAttempts: int("MAX_RETRY_ATTEMPTS", 3, 1),
   retryDelayMs: int("RETRY_DELAY_MS", 1000, 1),
-  /** Payouts idle this long in initiated/processing are re-driven by Recovery. */
+  /** A payout nobody works on (initiated, or its lease expired) and off the queue this long is re-queued by Recovery. */
   recoveryIdleMs: int("RECOVERY_IDLE_MS", 60_000, 1),
   recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 5_000, 1),
   /** Payouts Recovery re-queues in one pass at most. */
