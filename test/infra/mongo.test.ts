@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
-import { Effect, Either, Exit, Layer, Redacted, Schema } from "effect"
+import { Context, Effect, Either, Exit, Layer, Redacted, Schema } from "effect"
 import { Long } from "mongodb"
 import { minor, UserId } from "../../src/domain/index.js"
 import * as Mongo from "../../src/infra/mongo/client.js"
@@ -68,6 +68,33 @@ describe("MongoPayoutStore on CongoServer", () => {
         expect((yield* s.reconcile).differences).toEqual([])
       })
     )
+    it.effect("open payouts written before leases existed are migrated at start-up and found by Recovery", () =>
+      Effect.gen(function* () {
+        const s = yield* PayoutStore
+        const userId = yield* fundedUser(1_000)
+        const initiated = yield* s.reserve(payout(userId, 100), null)
+        const processing = yield* s.reserve(payout(userId, 200), null)
+        yield* s.startProcessing(processing.transactionId, 0, { owner: "old", ms: 60_000 })
+        const transactions = yield* raw("transactions")
+        // as the previous release stored them
+        yield* Effect.promise(() =>
+          transactions.updateMany(
+            { transactionId: { $in: [initiated.transactionId, processing.transactionId] } },
+            { $unset: { queuedAt: "", claimedBy: "", claimedUntil: "" } }
+          )
+        )
+        const restarted = yield* Layer.build(MongoPayoutStore.layerWithoutClient).pipe(
+          Effect.map((ctx) => Context.get(ctx, PayoutStore))
+        )
+        const due = (yield* restarted.claimStuck(0, 10_000)).filter((t) => t.userId === userId)
+        expect(due.map((t) => t.transactionId).sort()).toEqual(
+          [initiated.transactionId, processing.transactionId].sort()
+        )
+        const claim = yield* restarted.startProcessing(processing.transactionId, 1, { owner: "new", ms: 1_000 })
+        expect(claim).toMatchObject({ _tag: "Claimed", transaction: { attempts: 2, claimedBy: "new" } })
+      }).pipe(Effect.scoped)
+    )
+
     it.effect("a stored document that does not decode is a defect, not a value", () =>
       Effect.gen(function* () {
         const s = yield* PayoutStore

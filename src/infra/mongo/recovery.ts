@@ -20,15 +20,12 @@ export const migrateOpenPayouts = (c: Collections): Effect.Effect<void, ServiceU
   Effect.all([
     call(() =>
       c.transactions.updateMany(
-        { status: { $in: ["initiated", "processing"] }, queuedAt: { $exists: false } },
+        { status: { $in: ["initiated", "processing"] }, queuedAt: null },
         { $set: { queuedAt: 0 } }
       )
     ),
     call(() =>
-      c.transactions.updateMany(
-        { status: "processing", claimedBy: { $exists: false } },
-        { $set: { claimedBy: "", claimedUntil: 1 } }
-      )
+      c.transactions.updateMany({ status: "processing", claimedBy: null }, { $set: { claimedBy: "", claimedUntil: 0 } })
     )
   ]).pipe(Effect.asVoid, query)
 
