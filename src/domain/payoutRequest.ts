@@ -43,7 +43,9 @@ const MetadataAsSent = Schema.declare((u: unknown): u is { readonly [key: string
     const keys = Object.keys(metadata)
     const issues = keys.flatMap((key) => {
       const message = metadataKeyIssue(key)
-      return message === undefined ? [] : [{ path: [key], message }]
+      // the key is named in the answer, never echoed whole (a 15 KB key would come back as is)
+      const named = key.length > MAX_METADATA_KEY_LENGTH ? `${key.slice(0, MAX_METADATA_KEY_LENGTH)}…` : key
+      return message === undefined ? [] : [{ path: [named], message }]
     })
     if (issues.length > 0) return issues
     return keys.length <= MAX_METADATA_KEYS || `metadata may have at most ${MAX_METADATA_KEYS} keys`

@@ -65,11 +65,13 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
   })
 
   const long = "k".repeat(101)
+  /** How the answer names a key too long to echo: its first 100 characters. */
+  const named = `${long.slice(0, 100)}…`
   const tenKeys = [...Array(10).keys()].map((i) => `"k${i}": ${i}`).join(", ")
   it.each([
-    ["a metadata key over 100 characters", `{"${long}": 1}`, `metadata.${long}`],
+    ["a metadata key over 100 characters", `{"${long}": 1}`, `metadata.${named}`],
     ["metadata.__proto__", '{"__proto__": "x"}', "metadata.__proto__"],
-    ["10 metadata keys and a long one", `{${tenKeys}, "${long}": 1}`, `metadata.${long}`],
+    ["10 metadata keys and a long one", `{${tenKeys}, "${long}": 1}`, `metadata.${named}`],
     ["10 metadata keys and __proto__", `{${tenKeys}, "__proto__": 1}`, "metadata.__proto__"],
     ["a metadata number beyond a double", '{"n": 1e400}', "metadata.n"]
   ])("%s: 400 naming the field, nothing silently dropped", async (_name, metadata, field) => {
@@ -79,6 +81,13 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
     expect([r.status, r.json.code]).toEqual([400, "VALIDATION_ERROR"])
     expect((r.json.details as ReadonlyArray<{ field: string }>).map((d) => d.field)).toEqual([field])
     expect(await money()).toEqual(before)
+  })
+
+  it("a 15,000-character metadata key is named, not echoed whole", async () => {
+    const raw = `{"userId": "user_001", "amount": 1, "metadata": {"${"k".repeat(15_000)}": 1}}`
+    const r = await server.request("POST", "/api/payout", { token, raw })
+    expect(r.status).toBe(400)
+    expect(JSON.stringify(r.json).length).toBeLessThan(1_000)
   })
 
   it("metadata is stored as sent: 10 keys of up to 100 characters", async () => {
