@@ -101,12 +101,6 @@ const make = Effect.gen(function* () {
       .renewLease(ref, 0)
       .pipe(Effect.zipRight(Effect.logInfo("settlement attempt stopped, lease given up")), Effect.ignore)
 
-  const run = (t: Processing, first: boolean) =>
-    attempt(t, first).pipe(
-      Effect.onInterrupt(() => giveUp(attemptOf(t))),
-      Effect.annotateLogs({ attempt: t.attempts })
-    )
-
   /** Gives the lease up and puts the retry in the broker's delay queue. */
   const retryLater = (t: Processing, waitMs: number) =>
     Effect.gen(function* () {
@@ -172,6 +166,12 @@ const make = Effect.gen(function* () {
         () => self,
         () => Metric.incrementBy(settlementsInFlight, -1)
       )
+    )
+
+  const run = (t: Processing, first: boolean) =>
+    attempt(t, first).pipe(
+      Effect.onInterrupt(() => giveUp(attemptOf(t))),
+      Effect.annotateLogs({ attempt: t.attempts })
     )
 
   const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage, delivery: Delivery) {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Clock, Effect, Option } from "effect"
 import {
   type Account,
+  type AttemptRef,
   type AuditAction,
   type AuditEntry,
   type Currency,
@@ -15,6 +16,7 @@ import {
   minor,
   type Posting,
   type PostingKind,
+  type Processing,
   reconcile,
   type Transaction,
   TransactionNotFound,
@@ -96,6 +98,30 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
     const t = transactions.get(transactionId)
     return t ? Effect.succeed(t) : Effect.fail(new TransactionNotFound({ transactionId }))
   }
+
+  /** processing → completed/failed with its money move and audit entry, only while `ref` holds the payout. */
+  const finish = (
+    ref: AttemptRef,
+    step: (
+      t: Processing,
+      now: number
+    ) => {
+      readonly next: Transaction
+      readonly kind: "SETTLE" | "RELEASE"
+      readonly action: "PAYOUT_COMPLETED" | "PAYOUT_FAILED"
+      readonly details: AuditEntry["details"]
+    }
+  ) =>
+    atomically((now) =>
+      Effect.map(findTransaction(ref.transactionId), (t): Finish => {
+        if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
+        const { next, kind, action, details } = step(t, now)
+        transactions.set(t.transactionId, next)
+        moveMoney(t.userId, t.currency, kind, t.amount, t.transactionId, `${t.transactionId}:${kind}`, now)
+        audit(t.userId, t.transactionId, action, details, now)
+        return { moved: true, transaction: next }
+      })
+    )
 
   return {
     createUser: (input) =>
@@ -202,28 +228,20 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
       ),
 
     settle: (ref) =>
-      atomically((now) =>
-        Effect.map(findTransaction(ref.transactionId), (t): Finish => {
-          if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
-          const next = Txn.complete(t, now)
-          transactions.set(t.transactionId, next)
-          moveMoney(t.userId, t.currency, "SETTLE", t.amount, t.transactionId, `${t.transactionId}:SETTLE`, now)
-          audit(t.userId, t.transactionId, "PAYOUT_COMPLETED", { amount: t.amount, attempts: t.attempts }, now)
-          return { moved: true, transaction: next }
-        })
-      ),
+      finish(ref, (t, now) => ({
+        next: Txn.complete(t, now),
+        kind: "SETTLE",
+        action: "PAYOUT_COMPLETED",
+        details: { amount: t.amount, attempts: t.attempts }
+      })),
 
     release: (ref, reason) =>
-      atomically((now) =>
-        Effect.map(findTransaction(ref.transactionId), (t): Finish => {
-          if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
-          const next = Txn.fail(t, reason, now)
-          transactions.set(t.transactionId, next)
-          moveMoney(t.userId, t.currency, "RELEASE", t.amount, t.transactionId, `${t.transactionId}:RELEASE`, now)
-          audit(t.userId, t.transactionId, "PAYOUT_FAILED", { amount: t.amount, reason, attempts: t.attempts }, now)
-          return { moved: true, transaction: next }
-        })
-      ),
+      finish(ref, (t, now) => ({
+        next: Txn.fail(t, reason, now),
+        kind: "RELEASE",
+        action: "PAYOUT_FAILED",
+        details: { amount: t.amount, reason, attempts: t.attempts }
+      })),
 
     getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
 
