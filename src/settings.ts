@@ -1,6 +1,7 @@
 import { isIP } from "node:net"
-import { Config, ConfigError, Either, LogLevel, Redacted } from "effect"
+import { Config, ConfigError, Either, LogLevel, Option, Redacted } from "effect"
 import { parseAmount } from "./domain/money.js"
+import { DEFAULT_SOCKET_LIMITS } from "./infra/socketio/limits.js"
 
 /**
  * Every environment variable the services read, with its default. Layers read
@@ -96,11 +97,38 @@ const failureRate = parsed("PAYOUT_FAILURE_RATE", (text) => {
   const n = text === "" ? Number.NaN : Number(text)
   return n >= 0 && n <= 1 ? Either.right(n) : Either.left(`must be a number from 0 to 1, got "${text}"`)
 }).pipe(Config.withDefault(0))
+/** How to reach Redis: `REDIS_URL` wins; otherwise host, port, password and db. */
+const redis = Config.all({
+  url: Config.redacted("REDIS_URL").pipe(
+    Config.mapOrFail((url) =>
+      /^rediss?:\/\//.test(Redacted.value(url))
+        ? Either.right(url)
+        : Either.left(ConfigError.InvalidData(["REDIS_URL"], "must be a URL starting with redis:// or rediss://"))
+    ),
+    Config.option
+  ),
+  host: Config.string("REDIS_HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.integer("REDIS_PORT").pipe(
+    Config.validate({ message: "must be a port from 1 to 65535", validation: (n) => n >= 1 && n <= 65_535 }),
+    Config.withDefault(6379)
+  ),
+  password: Config.redacted("REDIS_PASSWORD").pipe(Config.option),
+  db: Config.integer("REDIS_DB").pipe(
+    Config.validate({ message: "must be an integer between 0 and 15", validation: (n) => n >= 0 && n <= 15 }),
+    Config.withDefault(0)
+  )
+}).pipe(
+  Config.map(({ url, host, port, password, db }) => ({
+    url: Option.getOrUndefined(url),
+    host,
+    port,
+    password: Option.getOrUndefined(password),
+    db
+  }))
+)
+
 /** JWT_MAX_TTL_SECONDS' default: a token may not expire later than a day from now. */
 export const DEFAULT_JWT_MAX_TTL_SECONDS = 86_400
-
-/** Per-socket limits of the Socket.IO hub (a flood from one socket stalled the whole server). */
-export const DEFAULT_SOCKET_LIMITS = { maxPendingFrames: 16, maxFramesPerSecond: 20, maxAuthFailures: 10 } as const
 
 export const Settings = {
   port: port("PORT", 3000),
@@ -152,6 +180,7 @@ export const Settings = {
   trustProxyHops: int("TRUST_PROXY_HOPS", 0),
   corsOrigin,
   logLevel,
+  redis,
   socketLimits: Config.all({
     /** Frames queued behind the one being handled; one more cuts the socket off. */
     maxPendingFrames: int("SOCKET_MAX_PENDING_FRAMES", DEFAULT_SOCKET_LIMITS.maxPendingFrames, 1),
@@ -160,3 +189,16 @@ export const Settings = {
     maxAuthFailures: int("SOCKET_MAX_AUTH_FAILURES", DEFAULT_SOCKET_LIMITS.maxAuthFailures, 1)
   })
 } as const
+
+/** LOCK_TTL_MS, LOCK_RETRY_DELAY_MS, LOCK_RETRY_COUNT: the per-user intake lease (memory or Redis). */
+export const leaseSettings = Config.all({
+  ttlMs: Settings.lockTtlMs,
+  retryDelayMs: Settings.lockRetryDelayMs,
+  retryCount: Settings.lockRetryCount
+})
+
+/** PAYOUT_PROCESSING_DELAY_MS and PAYOUT_FAILURE_RATE: how the simulated rail behaves. */
+export const railSettings = Config.all({
+  processingDelayMs: Settings.processingDelayMs,
+  failureRate: Settings.failureRate
+})

@@ -1,10 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect } from "effect"
-import { RedisConfig } from "../src/infra/redis/config.js"
 import { describeConfigError } from "../src/runtime/launch.js"
 import { Settings } from "../src/settings.js"
 
-const everything = Config.all({ ...Settings, redis: RedisConfig })
+const everything = Config.all(Settings)
 
 /** What start-up would print for this environment, or null when it parses. */
 const complaint = (env: Record<string, string>) =>

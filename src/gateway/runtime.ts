@@ -1,13 +1,12 @@
 import { HttpServer } from "@effect/platform"
 import { Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
-import { Jwt } from "../http/Jwt.js"
-import * as Tracing from "../infra/otel/tracing.js"
 import { Accounts } from "../programs/Accounts.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import * as StartupConfig from "../runtime/config.js"
 import * as GatewayHttp from "../runtime/gatewayHttp.js"
 import * as Infra from "../runtime/infra.js"
+import * as JwtLayer from "../runtime/jwt.js"
 import * as Logging from "../runtime/logging.js"
 
 const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redisProbe, rabbitmq: portProbes.queue })
@@ -18,11 +17,11 @@ const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redi
  */
 export const layer = HttpServer.withLogAddress(GatewayHttp.layer()).pipe(
   Layer.provide(
-    Layer.mergeAll(PayoutIntake.layer, Accounts.layer, Health, Jwt.layerConfig({ allowDevelopmentSecret: false }))
+    Layer.mergeAll(PayoutIntake.layer, Accounts.layer, Health, JwtLayer.layer({ allowDevelopmentSecret: false }))
   ),
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisPorts)),
   Layer.provideMerge(Infra.Redis),
-  Layer.provide(Tracing.layerConfig("swiftpay-gateway")),
+  Layer.provide(Infra.tracing("swiftpay-gateway")),
   Layer.provide(Logging.layer("json")),
   Layer.provide(StartupConfig.layer("gateway"))
 )

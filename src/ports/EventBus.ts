@@ -1,6 +1,5 @@
-import { Context, type Effect, Layer, type Queue, type Scope } from "effect"
+import { Context, type Effect, type Queue, type Scope } from "effect"
 import type { PayoutEvent, ServiceUnavailable } from "../domain/index.js"
-import * as MemoryEventBus from "./memory/eventBus.js"
 
 /**
  * Payout events from any process to every gateway, in publish order. Delivery is
@@ -13,7 +12,4 @@ export interface EventBusShape {
   readonly subscribe: Effect.Effect<Queue.Dequeue<PayoutEvent>, never, Scope.Scope>
 }
 
-export class EventBus extends Context.Tag("swiftpay/EventBus")<EventBus, EventBusShape>() {
-  /** In-process fan-out; the PubSub shuts down with the layer. */
-  static readonly layerMemory: Layer.Layer<EventBus> = Layer.suspend(() => Layer.scoped(EventBus, MemoryEventBus.make))
-}
+export class EventBus extends Context.Tag("swiftpay/EventBus")<EventBus, EventBusShape>() {}

@@ -1,7 +1,6 @@
-import { type ConfigError, Context, type Effect, Layer, Schema, type Scope } from "effect"
+import { Context, type Effect, Schema, type Scope } from "effect"
 import type { ServiceUnavailable } from "../domain/index.js"
 import { TransactionId, UserId } from "../domain/index.js"
-import * as MemoryQueue from "./memory/queue.js"
 
 /** The body of a `payout_queue` message (messageId = transactionId). */
 export const PayoutMessage = Schema.Struct({
@@ -48,9 +47,4 @@ export interface PayoutQueueShape {
   readonly stats: Effect.Effect<QueueStats, ServiceUnavailable>
 }
 
-export class PayoutQueue extends Context.Tag("swiftpay/PayoutQueue")<PayoutQueue, PayoutQueueShape>() {
-  /** An in-process broker: failed deliveries return after `RETRY_DELAY_MS`, dead-lettered after 5. */
-  static readonly layerMemory: Layer.Layer<PayoutQueue, ConfigError.ConfigError> = Layer.suspend(() =>
-    MemoryQueue.layerConfig()
-  )
-}
+export class PayoutQueue extends Context.Tag("swiftpay/PayoutQueue")<PayoutQueue, PayoutQueueShape>() {}

@@ -1,4 +1,4 @@
-import { Context, type Effect, Layer, type Option } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type {
   Account,
   AttemptRef,
@@ -25,7 +25,6 @@ import type {
   UserNotFound,
   UserStatus
 } from "../domain/index.js"
-import { makeMemoryPayoutStore } from "./memory/payoutStore.js"
 
 /** What an Idempotency-Key is bound to: a scope (`payout:<userId>`, `credit:<userId>`), a key and the request's fingerprint. */
 export interface IdempotencyClaim {
@@ -183,6 +182,4 @@ export interface PayoutStoreShape {
 /** Idempotency records are kept at least this long after their request was answered. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000
 
-export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {
-  static readonly layerMemory: Layer.Layer<PayoutStore> = Layer.sync(PayoutStore, makeMemoryPayoutStore)
-}
+export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {}

@@ -1,4 +1,4 @@
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, type Effect, type Option, Schema } from "effect"
 import type { ServiceUnavailable } from "../domain/errors.js"
 
 /** A final answer of the simulated rail for one idempotency key. */
@@ -41,31 +41,4 @@ export interface RailBookShape {
 /** How many calls a statement keeps (at least). */
 export const STATEMENT_LIMIT = 100_000
 
-export class RailBook extends Context.Tag("swiftpay/RailBook")<RailBook, RailBookShape>() {
-  /** In this process only: enough for `npm start` and tests of one process. */
-  static readonly layerMemory: Layer.Layer<RailBook> = Layer.effect(
-    RailBook,
-    Effect.gen(function* () {
-      const decisions = new Map<string, RailDecision>()
-      const calls: Array<RailCall> = []
-      return RailBook.of({
-        // one synchronous step: no other fiber can decide the same key in between
-        decide: (key, decision) =>
-          Effect.sync(() => {
-            const first = decisions.get(key)
-            if (first !== undefined) return { decision: first, fresh: false }
-            decisions.set(key, decision)
-            return { decision, fresh: true }
-          }),
-        lookup: (key) => Effect.sync(() => Option.fromNullable(decisions.get(key))),
-        record: (call) =>
-          Effect.sync(() => {
-            calls.push(call)
-            // a long-running process keeps the most recent calls only
-            if (calls.length > STATEMENT_LIMIT * 2) calls.splice(0, STATEMENT_LIMIT)
-          }),
-        statement: Effect.sync(() => [...calls])
-      })
-    })
-  )
-}
+export class RailBook extends Context.Tag("swiftpay/RailBook")<RailBook, RailBookShape>() {}

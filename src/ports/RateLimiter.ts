@@ -1,6 +1,5 @@
-import { Context, type Effect, Layer } from "effect"
+import { Context, type Effect } from "effect"
 import type { ServiceUnavailable } from "../domain/index.js"
-import * as MemoryRateLimiter from "./memory/rateLimiter.js"
 
 export interface RateLimitDecision {
   readonly allowed: boolean
@@ -15,8 +14,4 @@ export interface RateLimiterShape {
   readonly hit: (key: string, limit: number, windowMs: number) => Effect.Effect<RateLimitDecision, ServiceUnavailable>
 }
 
-export class RateLimiter extends Context.Tag("swiftpay/RateLimiter")<RateLimiter, RateLimiterShape>() {
-  static readonly layerMemory: Layer.Layer<RateLimiter> = Layer.suspend(() =>
-    Layer.effect(RateLimiter, MemoryRateLimiter.make)
-  )
-}
+export class RateLimiter extends Context.Tag("swiftpay/RateLimiter")<RateLimiter, RateLimiterShape>() {}

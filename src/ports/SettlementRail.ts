@@ -1,6 +1,5 @@
-import { type ConfigError, Context, Data, type Effect, Layer } from "effect"
+import { Context, Data, type Effect } from "effect"
 import type { Currency, Metadata, Minor, TransactionId, UserId } from "../domain/index.js"
-import * as MemoryRail from "./memory/rail.js"
 
 export interface RailRequest {
   readonly transactionId: TransactionId
@@ -44,9 +43,4 @@ export interface SettlementRailShape {
   readonly pay: (request: RailRequest) => Effect.Effect<RailReceipt, RailFailure | RailOutcomeUnknown>
 }
 
-export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {
-  /** The simulated rail on books in this process, from `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
-  static readonly layerMemory: Layer.Layer<SettlementRail, ConfigError.ConfigError> = Layer.suspend(() =>
-    MemoryRail.layerConfig()
-  )
-}
+export class SettlementRail extends Context.Tag("swiftpay/SettlementRail")<SettlementRail, SettlementRailShape>() {}

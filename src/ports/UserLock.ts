@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto"
-import { Config, type ConfigError, Context, Data, Effect, Layer, Schedule, type Scope } from "effect"
+import { Context, Data, Effect, Schedule, type Scope } from "effect"
 import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
-import { Settings } from "../settings.js"
-import * as MemoryLock from "./memory/lock.js"
 
 /**
  * A per-user lease that makes one user's intakes queue politely. Correctness never
@@ -22,12 +20,6 @@ export interface LeaseSettings {
   readonly retryDelayMs: number
   readonly retryCount: number
 }
-
-export const leaseSettings: Config.Config<LeaseSettings> = Config.all({
-  ttlMs: Settings.lockTtlMs,
-  retryDelayMs: Settings.lockRetryDelayMs,
-  retryCount: Settings.lockRetryCount
-})
 
 /** Waits between tries: spaced, jittered (0.8–1.2×), at most `retryCount` retries. */
 export const leaseSchedule = (settings: LeaseSettings) =>
@@ -64,16 +56,4 @@ export const makeLease =
       )
     }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId } }))
 
-export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {
-  /** In-process leases on `Clock`; settings from `LOCK_TTL_MS`, `LOCK_RETRY_DELAY_MS`, `LOCK_RETRY_COUNT`. */
-  static readonly layerMemory: Layer.Layer<UserLock, ConfigError.ConfigError> = Layer.suspend(() =>
-    Layer.effect(
-      UserLock,
-      Effect.gen(function* () {
-        const settings = yield* leaseSettings
-        const leases = yield* MemoryLock.make
-        return { ...leases, lease: makeLease(leases.tryAcquire, leases.release, settings) }
-      })
-    )
-  )
-}
+export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {}

@@ -1,7 +1,6 @@
 import { isIP } from "node:net"
 import { Array as Arr, Config, ConfigError, Effect, Layer, Option } from "effect"
 import { formatMinor } from "../domain/money.js"
-import { RedisConfig } from "../infra/redis/config.js"
 import { Settings } from "../settings.js"
 
 export type RuntimeName = "embedded" | "gateway" | "worker"
@@ -58,8 +57,8 @@ const secretRequired = rule(Settings.jwtSecret, "JWT_SECRET", (secret) =>
   Option.isNone(secret) ? "must be set (HS256 key for bearer tokens, at least 32 characters)" : null
 )
 
-const { mongoUri, rabbitUrl, otlpEndpoint, workerHealthPort, jwtSecret, ...common } = Settings
-const connections = { mongoUri, rabbitUrl, otlpEndpoint, redis: RedisConfig }
+const { mongoUri, rabbitUrl, otlpEndpoint, redis, workerHealthPort, jwtSecret, ...common } = Settings
+const connections = { mongoUri, rabbitUrl, otlpEndpoint, redis }
 
 const checks: Record<RuntimeName, ReadonlyArray<() => Effect.Effect<unknown, ConfigError.ConfigError>>> = {
   embedded: [() => Config.all({ ...common, jwtSecret }), developmentSecretOnLoopback],

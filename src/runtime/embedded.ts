@@ -1,35 +1,55 @@
-import { Effect, Layer } from "effect"
+import { Config, Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
-import { Jwt } from "../http/Jwt.js"
-import { EventBus } from "../ports/EventBus.js"
-import * as MemoryQueue from "../ports/memory/queue.js"
-import * as MemoryRail from "../ports/memory/rail.js"
+import type { EventBus } from "../ports/EventBus.js"
+import * as MemoryEventBus from "../ports/memory/eventBus.js"
+import * as MemoryQueue from "../ports/memory/payoutQueue.js"
+import * as MemoryStore from "../ports/memory/payoutStore.js"
+import * as MemoryRailBook from "../ports/memory/railBook.js"
+import * as MemoryRateLimiter from "../ports/memory/rateLimiter.js"
+import * as SimulatedRail from "../ports/memory/settlementRail.js"
+import * as MemoryLock from "../ports/memory/userLock.js"
 import type { PayoutQueue } from "../ports/PayoutQueue.js"
-import { PayoutStore } from "../ports/PayoutStore.js"
-import { RateLimiter } from "../ports/RateLimiter.js"
+import type { PayoutStore } from "../ports/PayoutStore.js"
+import type { RateLimiter } from "../ports/RateLimiter.js"
 import type { SettlementRail } from "../ports/SettlementRail.js"
-import { UserLock } from "../ports/UserLock.js"
+import type { UserLock } from "../ports/UserLock.js"
 import { Accounts } from "../programs/Accounts.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery } from "../programs/Recovery.js"
+import { SettlementConsumer } from "../programs/SettlementConsumer.js"
 import { seedUsers } from "../programs/seed.js"
-import { SettlementConsumer } from "../worker/consumer.js"
+import { leaseSettings, railSettings, Settings } from "../settings.js"
 import * as Banner from "./banner.js"
 import * as StartupConfig from "./config.js"
 import * as GatewayHttp from "./gatewayHttp.js"
 import type { ListenOptions } from "./httpServer.js"
+import * as JwtLayer from "./jwt.js"
 import * as Logging from "./logging.js"
 
-export const MemoryPorts = Layer.mergeAll(
-  PayoutStore.layerMemory,
-  UserLock.layerMemory,
-  RateLimiter.layerMemory,
-  EventBus.layerMemory,
-  // The memory modules' own layers: the same ports, plus their test handles (MemoryQueue, MemoryRail).
-  MemoryQueue.layerConfig(),
-  MemoryRail.layerConfig()
-)
+/**
+ * Every port in this process. The queue redelivers a failed delivery after
+ * RETRY_DELAY_MS and dead-letters it on the 5th; on stop, in-flight
+ * settlements get 10 s. The queue and rail layers also output their test
+ * handles (MemoryQueue, MemoryRail).
+ */
+export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore, E> = MemoryStore.layer) =>
+  Layer.mergeAll(
+    store,
+    MemoryLock.layerConfig(leaseSettings),
+    MemoryRateLimiter.layer,
+    MemoryEventBus.layer,
+    MemoryQueue.layerConfig({
+      redeliveryDelayMs: Settings.retryDelayMs,
+      maxDeliveries: Config.succeed(5),
+      drainTimeoutMs: Config.succeed(10_000)
+    }),
+    Layer.mergeAll(SimulatedRail.layerConfig(railSettings), SimulatedRail.handle).pipe(
+      Layer.provideMerge(MemoryRailBook.layer)
+    )
+  )
+
+export const MemoryPorts = memoryPorts()
 
 /** Every use case, on whatever ports are provided. */
 export const Programs = Layer.mergeAll(PayoutIntake.layer, PayoutSettlement.layer, Recovery.layer, Accounts.layer)
@@ -64,7 +84,7 @@ export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptio
   const edge = GatewayHttp.layer({ defaultHost: StartupConfig.defaultHost("embedded"), ...options })
   const app = (options.banner === true ? Layer.provideMerge(Banner.layer, edge) : edge).pipe(
     Layer.provide(Layer.mergeAll(WorkerLoops, Layer.effectDiscard(Effect.orDie(seedUsers)))),
-    Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, Jwt.layerConfig({ allowDevelopmentSecret: true })))
+    Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, JwtLayer.layer({ allowDevelopmentSecret: true })))
   )
   return Layer.provideMerge(app, ports).pipe(
     Layer.provide(Logging.layer("pretty")),

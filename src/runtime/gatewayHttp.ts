@@ -1,6 +1,8 @@
-import { Layer } from "effect"
+import { Config, Layer } from "effect"
+import { SECURITY_HEADERS } from "../http/securityHeaders.js"
 import { HttpApiLive } from "../http/server.js"
 import { WsHub } from "../infra/socketio/WsHub.js"
+import { Settings } from "../settings.js"
 import * as HttpServerRuntime from "./httpServer.js"
 
 /**
@@ -11,5 +13,10 @@ import * as HttpServerRuntime from "./httpServer.js"
  */
 export const layer = (options: HttpServerRuntime.ListenOptions = {}) => {
   const served = HttpServerRuntime.drain(options).pipe(Layer.provide(HttpApiLive))
-  return WsHub.layerConfig.pipe(Layer.provide(served), Layer.provideMerge(HttpServerRuntime.layer(options)))
+  const hub = WsHub.layerConfig({
+    corsOrigin: Settings.corsOrigin,
+    limits: Settings.socketLimits,
+    responseHeaders: Config.succeed(SECURITY_HEADERS)
+  })
+  return hub.pipe(Layer.provide(served), Layer.provideMerge(HttpServerRuntime.layer(options)))
 }

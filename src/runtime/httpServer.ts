@@ -4,7 +4,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Duration, Effect, Layer, Option, Runtime } from "effect"
 import { answerParserErrors } from "../http/clientError.js"
-import { NodeServer } from "../http/NodeServer.js"
+import { NodeServer } from "../infra/node/NodeServer.js"
 import { Settings } from "../settings.js"
 
 export interface ListenOptions {

@@ -1,15 +1,14 @@
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
-import * as Tracing from "../infra/otel/tracing.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery } from "../programs/Recovery.js"
+import { SettlementConsumer } from "../programs/SettlementConsumer.js"
 import * as StartupConfig from "../runtime/config.js"
 import * as Infra from "../runtime/infra.js"
 import * as Logging from "../runtime/logging.js"
 import * as OpsHttp from "../runtime/opsHttp.js"
 import { Settings } from "../settings.js"
-import { SettlementConsumer } from "./consumer.js"
 
 const Health = HealthChecks.layer({ mongodb: portProbes.store, redis: Infra.redisProbe, rabbitmq: portProbes.queue })
 
@@ -28,7 +27,7 @@ export const layer = Layer.mergeAll(SettlementConsumer, Recovery.loop, Ops).pipe
   Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, Health)),
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, Infra.Rail)),
   Layer.provideMerge(Infra.Redis),
-  Layer.provide(Tracing.layerConfig("swiftpay-worker")),
+  Layer.provide(Infra.tracing("swiftpay-worker")),
   Layer.provide(Logging.layer("json")),
   Layer.provide(StartupConfig.layer("worker"))
 )

@@ -1,11 +1,8 @@
 import { Effect, Layer } from "effect"
 import { ServiceUnavailable } from "../../src/domain/index.js"
-import { EventBus } from "../../src/ports/EventBus.js"
-import * as MemoryQueue from "../../src/ports/memory/queue.js"
-import * as MemoryRail from "../../src/ports/memory/rail.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
-import { RateLimiter } from "../../src/ports/RateLimiter.js"
-import { UserLock } from "../../src/ports/UserLock.js"
+import * as Embedded from "../../src/runtime/embedded.js"
 import type { TestPorts } from "./harness.js"
 
 /** `down` answers ServiceUnavailable, `die` throws a driver-like defect. */
@@ -35,15 +32,7 @@ const flakyStore = (control: StoreSwitch) =>
         ping: guard(inner.ping)
       })
     })
-  ).pipe(Layer.provide(PayoutStore.layerMemory))
+  ).pipe(Layer.provide(MemoryStore.layer))
 
 /** The memory ports with a store that the test can take down. */
-export const flakyPorts = (control: StoreSwitch): TestPorts =>
-  Layer.mergeAll(
-    flakyStore(control),
-    UserLock.layerMemory,
-    RateLimiter.layerMemory,
-    EventBus.layerMemory,
-    MemoryQueue.layerConfig(),
-    MemoryRail.layerConfig()
-  )
+export const flakyPorts = (control: StoreSwitch): TestPorts => Embedded.memoryPorts(flakyStore(control))

@@ -11,10 +11,11 @@ import {
   type Tracer
 } from "effect"
 import { type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
-import { Jwt } from "../../src/http/Jwt.js"
 import { EventBus } from "../../src/ports/EventBus.js"
-import type { MemoryQueue } from "../../src/ports/memory/queue.js"
-import type { MemoryRail } from "../../src/ports/memory/rail.js"
+import { Jwt } from "../../src/ports/Jwt.js"
+import type { MemoryQueue } from "../../src/ports/memory/payoutQueue.js"
+import type { MemoryRail } from "../../src/ports/memory/settlementRail.js"
+import type { RailBook } from "../../src/ports/RailBook.js"
 import type { Actor } from "../../src/programs/PayoutIntake.js"
 import * as Embedded from "../../src/runtime/embedded.js"
 import { boundPort } from "../../src/runtime/httpServer.js"
@@ -44,7 +45,7 @@ export interface RequestOptions {
   readonly headers?: Record<string, string> | undefined
 }
 
-export type TestPorts = Layer.Layer<Embedded.Ports | MemoryRail | MemoryQueue, ConfigError.ConfigError>
+export type TestPorts = Layer.Layer<Embedded.Ports | MemoryRail | MemoryQueue | RailBook, ConfigError.ConfigError>
 
 /** The embedded runtime on a free port (on other ports when given), driven over real HTTP. */
 export const startServer = async (

@@ -1,10 +1,11 @@
 import { HttpServer } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigError, ConfigProvider, Effect, Layer, Redacted } from "effect"
-import { DEVELOPMENT_SECRET, make as makeJwt } from "../../src/http/Jwt.js"
+import { make as makeJwt } from "../../src/infra/jose/jwt.js"
 import { baseUrl } from "../../src/runtime/banner.js"
 import * as Embedded from "../../src/runtime/embedded.js"
 import { describeConfigError } from "../../src/runtime/launch.js"
+import { DEVELOPMENT_SECRET } from "../../src/settings.js"
 import { admin, TEST_CONFIG } from "./harness.js"
 
 const SECRET = "a-real-secret-of-forty-characters-0000000"
@@ -39,7 +40,10 @@ describe("embedded runtime: where it listens and which secret it trusts", () => 
 
   it.live("with JWT_SECRET set, a token signed with the development secret is refused", () =>
     Effect.gen(function* () {
-      const forged = yield* makeJwt(Redacted.make(DEVELOPMENT_SECRET)).sign(admin, 60)
+      const forged = yield* makeJwt({ secret: Redacted.make(DEVELOPMENT_SECRET), maxTtlSeconds: 86_400 }).sign(
+        admin,
+        60
+      )
       const status = yield* Effect.gen(function* () {
         const base = yield* HttpServer.addressWith((a) => Effect.succeed(baseUrl(a)))
         const response = yield* Effect.promise(() =>

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { TransactionId } from "../../src/domain/index.js"
-import { MemoryRail } from "../../src/ports/memory/rail.js"
+import { MemoryRail } from "../../src/ports/memory/settlementRail.js"
 import { admin, type Server, startServer, user } from "./harness.js"
 
 let server: Server

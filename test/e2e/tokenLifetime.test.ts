@@ -1,6 +1,6 @@
 import { SignJWT } from "jose"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { DEVELOPMENT_SECRET } from "../../src/http/Jwt.js"
+import { DEVELOPMENT_SECRET } from "../../src/settings.js"
 import { type Server, startServer } from "./harness.js"
 
 let server: Server

@@ -4,10 +4,11 @@
  * in-process CongoServer, many funded users.
  */
 import { randomUUID } from "node:crypto"
-import { Effect, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { Redis } from "ioredis"
 import { MongoClient } from "mongodb"
 import { minor, UserId } from "../../src/domain/index.js"
+import * as Mongo from "../../src/infra/mongo/client.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { token } from "../integration/distributed/client.js"
@@ -128,7 +129,7 @@ export const startWorld = async (env: Record<string, string> = {}): Promise<Worl
     proc.service = launch(proc, env)
   }
 
-  const store = MongoPayoutStore.layer({ uri: Redacted.make(mongoUri) })
+  const store = MongoPayoutStore.layer.pipe(Layer.provide(Mongo.layer({ uri: Redacted.make(mongoUri) })))
   const users = async (prefix: string, n: number, cents: number) => {
     const ids = Array.from({ length: n }, (_, i) => `${prefix}_${i}`)
     await Effect.runPromise(

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { DEVELOPMENT_SECRET, Jwt } from "../../src/http/Jwt.js"
+import { Jwt } from "../../src/ports/Jwt.js"
+import * as JwtLayer from "../../src/runtime/jwt.js"
 import { describeConfigError } from "../../src/runtime/launch.js"
+import { DEVELOPMENT_SECRET } from "../../src/settings.js"
 
 const gatewayJwt = (env: Record<string, string>) =>
   Effect.flatMap(Jwt, () => Effect.succeed("started")).pipe(
     Effect.provide(
-      Jwt.layerConfig({ allowDevelopmentSecret: false }).pipe(
+      JwtLayer.layer({ allowDevelopmentSecret: false }).pipe(
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson(env)))
       )
     ),

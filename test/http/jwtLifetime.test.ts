@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted, TestClock } from "effect"
 import { SignJWT } from "jose"
 import { UserId } from "../../src/domain/index.js"
-import { Jwt, make } from "../../src/http/Jwt.js"
+import { make } from "../../src/infra/jose/jwt.js"
+import { Jwt } from "../../src/ports/Jwt.js"
+import * as JwtLayer from "../../src/runtime/jwt.js"
 
 const SECRET = "a-real-secret-of-forty-characters-0000000"
 const alice = { userId: UserId.make("user_001"), role: "user" as const }
@@ -14,7 +16,7 @@ describe("Jwt maximum lifetime", () => {
   it.effect("refuses a token whose exp lies further out than now + the maximum, on the Effect clock", () =>
     Effect.gen(function* () {
       yield* TestClock.setTime(Date.now())
-      const jwt = make(Redacted.make(SECRET), { maxTtlSeconds: 600 })
+      const jwt = make({ secret: Redacted.make(SECRET), maxTtlSeconds: 600 })
       expect(yield* reasonOf(jwt, yield* jwt.sign(alice, 590))).toBe("verified")
       const hourLong = yield* jwt.sign(alice, 3600)
       expect(yield* reasonOf(jwt, hourLong)).toBe("token expires too far in the future")
@@ -37,7 +39,7 @@ describe("Jwt maximum lifetime", () => {
       expect(yield* reasonOf(jwt, yield* jwt.sign(alice, 120))).toBe("token expires too far in the future")
     }).pipe(
       Effect.provide(
-        Jwt.layerConfig({ allowDevelopmentSecret: false }).pipe(
+        JwtLayer.layer({ allowDevelopmentSecret: false }).pipe(
           Layer.provide(
             Layer.setConfigProvider(ConfigProvider.fromJson({ JWT_SECRET: SECRET, JWT_MAX_TTL_SECONDS: "60" }))
           )

@@ -1,14 +1,14 @@
 import { ConfigProvider, Layer, ManagedRuntime } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { HealthChecks, portProbes } from "../../src/http/HealthChecks.js"
-import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
+import * as MemoryQueue from "../../src/ports/memory/payoutQueue.js"
 import { boundPort } from "../../src/runtime/httpServer.js"
 import * as OpsHttp from "../../src/runtime/opsHttp.js"
 import { parseRawResponse, rawExchange } from "../e2e/raw.js"
 
 const layer = OpsHttp.layer({ port: 0 }).pipe(
   Layer.provide(HealthChecks.layer({ queue: portProbes.queue })),
-  Layer.provide(PayoutQueue.layerMemory),
+  Layer.provide(MemoryQueue.layer({ redeliveryDelayMs: 1_000, maxDeliveries: 5 })),
   Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ LOG_LEVEL: "ERROR" })))
 )
 

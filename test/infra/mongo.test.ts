@@ -12,7 +12,7 @@ import { freshTxn, fundedUser, payout } from "../contracts/payoutStore.js"
 import { congoClient, freePort } from "./mongoServer.js"
 
 const raw = (collection: string) => Effect.map(Mongo.Mongo, (m) => m.db.collection(collection))
-const store = Layer.provideMerge(MongoPayoutStore.layerWithoutClient, congoClient)
+const store = Layer.provideMerge(MongoPayoutStore.layer, congoClient)
 
 describe("stored money", () => {
   // CongoServer keeps every number as a JS number, so the int64 encoding is checked here, on the schema
@@ -51,7 +51,7 @@ describe("MongoPayoutStore on CongoServer", () => {
 
     it.effect("starting the layer again on the same database is a no-op for its indexes", () =>
       Effect.gen(function* () {
-        const again = yield* Layer.build(MongoPayoutStore.layerWithoutClient).pipe(Effect.scoped, Effect.exit)
+        const again = yield* Layer.build(MongoPayoutStore.layer).pipe(Effect.scoped, Effect.exit)
         expect(Exit.isSuccess(again)).toBe(true)
       })
     )
@@ -83,7 +83,7 @@ describe("MongoPayoutStore on CongoServer", () => {
             { $unset: { queuedAt: "", claimedBy: "", claimedUntil: "" } }
           )
         )
-        const restarted = yield* Layer.build(MongoPayoutStore.layerWithoutClient).pipe(
+        const restarted = yield* Layer.build(MongoPayoutStore.layer).pipe(
           Effect.map((ctx) => Context.get(ctx, PayoutStore))
         )
         const due = (yield* restarted.claimStuck(0, 10_000)).filter((t) => t.userId === userId)
@@ -112,7 +112,9 @@ describe("MongoPayoutStore on CongoServer", () => {
       const server = new CongoServer({ port: yield* freePort, host: "127.0.0.1" })
       yield* Effect.promise(() => server.start())
       const uri = Redacted.make(`${server.getConnectionUri()}/?serverMonitoringMode=poll`)
-      const layer = MongoPayoutStore.layer({ uri, database: "down", serverSelectionTimeoutMS: 300 })
+      const layer = MongoPayoutStore.layer.pipe(
+        Layer.provide(Mongo.layer({ uri, database: "down", serverSelectionTimeoutMS: 300 }))
+      )
       yield* Effect.gen(function* () {
         const s = yield* PayoutStore
         const userId = yield* fundedUser(100)

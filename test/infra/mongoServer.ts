@@ -59,11 +59,11 @@ export const storeUnderTest = (
   uri === undefined || uri === ""
     ? {
         name: "mongo (CongoServer)",
-        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layerWithoutClient, congoClient)),
+        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layer, congoClient)),
         options: { skip: onCongo }
       }
     : {
         name: "mongo (MONGODB_URI)",
-        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layerWithoutClient, realClient(uri))),
+        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layer, realClient(uri))),
         options: {}
       }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Fiber, Layer, Option, Queue, Redacted, Ref } from "effect"
+import { Config, Context, Deferred, Duration, Effect, Fiber, Layer, Option, Queue, Redacted, Ref } from "effect"
 import * as RabbitPayoutQueue from "../../src/infra/rabbitmq/payoutQueue.js"
 import { type PayoutMessage, PayoutQueue } from "../../src/ports/PayoutQueue.js"
+import { Settings } from "../../src/settings.js"
 import { within, withSettings } from "../contracts/time.js"
 import { eventually, isolated, message, queueLayer, rawChannel, url } from "./rabbitmq.support.js"
 
@@ -162,12 +163,15 @@ describe("RabbitMQ PayoutQueue", () => {
     })
   )
 
-  it.scopedLive("layerConfig reads RABBITMQ_URL", () =>
+  it.scopedLive("layerConfig reads its options from Config (RABBITMQ_URL, RETRY_DELAY_MS)", () =>
     Effect.gen(function* () {
       const { names, connectionName } = yield* isolated
-      const layer = RabbitPayoutQueue.layerConfig({ names, connectionName }).pipe(
-        withSettings({ RABBITMQ_URL: Redacted.value(url), RETRY_DELAY_MS: "50" })
-      )
+      const layer = RabbitPayoutQueue.layerConfig({
+        url: Settings.rabbitUrl,
+        retryDelay: Config.map(Settings.retryDelayMs, Duration.millis),
+        names: Config.succeed(names),
+        connectionName: Config.succeed(connectionName)
+      }).pipe(withSettings({ RABBITMQ_URL: Redacted.value(url), RETRY_DELAY_MS: "50" }))
       const queue = yield* start(layer)
       yield* Effect.flatMap(message, queue.publish)
       expect(yield* queue.stats).toEqual({ ready: 1, delayed: 0, dead: 0, inFlight: 0 })

@@ -7,14 +7,14 @@ import { Context, Effect, Layer } from "effect"
 import { Minor, makeTransactionId, UserId } from "../../src/domain/index.js"
 import { RedisClient } from "../../src/infra/redis/client.js"
 import * as RedisRailBook from "../../src/infra/redis/railBook.js"
-import * as SimulatedRail from "../../src/ports/memory/rail.js"
+import * as SimulatedRail from "../../src/ports/memory/settlementRail.js"
 import { RailBook } from "../../src/ports/RailBook.js"
 import { SettlementRail } from "../../src/ports/SettlementRail.js"
 import { unique } from "../contracts/time.js"
 
 const worker = (prefix: string, delayMs: number) =>
   Layer.build(
-    SimulatedRail.layerOnBook({ processingDelayMs: delayMs, failureRate: 0.3 }).pipe(
+    SimulatedRail.layer({ processingDelayMs: delayMs, failureRate: 0.3 }).pipe(
       Layer.provideMerge(RedisRailBook.layer({ prefix, retentionMs: 60_000 })),
       Layer.provide(RedisClient.layer({ connectionName: "swiftpay-test-rail" }))
     )

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Ref, TestClock } from "effect"
+import { Config, ConfigProvider, Deferred, Effect, Fiber, Layer, Ref, TestClock } from "effect"
 import { makeTransactionId, UserId } from "../../src/domain/index.js"
-import { layerWith, MemoryQueue } from "../../src/ports/memory/queue.js"
+import { layerConfig, layer as layerWith, MemoryQueue } from "../../src/ports/memory/payoutQueue.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
+import { Settings } from "../../src/settings.js"
 import { payoutQueueContract } from "../contracts/payoutQueue.js"
 import { testClock } from "../contracts/time.js"
 
@@ -65,10 +66,13 @@ describe("PayoutQueue memory", () => {
     }).pipe(Effect.provide(layerWith({ ...options, drainTimeoutMs: 5_000 })))
   )
 
-  it.effect("layerMemory reads RETRY_DELAY_MS", () =>
+  it.effect("layerConfig reads its options from Config (RETRY_DELAY_MS)", () =>
     Effect.gen(function* () {
       const queue = yield* PayoutQueue
       expect(yield* queue.stats).toEqual({ ready: 0, inFlight: 0, delayed: 0, dead: 0 })
-    }).pipe(Effect.provide(PayoutQueue.layerMemory))
+    }).pipe(
+      Effect.provide(layerConfig({ redeliveryDelayMs: Settings.retryDelayMs, maxDeliveries: Config.succeed(3) })),
+      Effect.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["RETRY_DELAY_MS", "50"]]))))
+    )
   )
 })

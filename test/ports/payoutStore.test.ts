@@ -1,4 +1,4 @@
-import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
 import { payoutStoreContract } from "../contracts/payoutStore.js"
 
-payoutStoreContract("memory", PayoutStore.layerMemory)
+payoutStoreContract("memory", MemoryStore.layer)

@@ -5,7 +5,7 @@ import { RateLimiter } from "../../src/ports/RateLimiter.js"
 import { rateLimiterContract } from "../contracts/rateLimiter.js"
 import { testClock } from "../contracts/time.js"
 
-rateLimiterContract("memory", RateLimiter.layerMemory, { time: testClock })
+rateLimiterContract("memory", MemoryRateLimiter.layer, { time: testClock })
 
 describe("RateLimiter memory", () => {
   it.effect("the window is fixed from the first hit: later hits do not extend it", () =>
@@ -18,7 +18,7 @@ describe("RateLimiter memory", () => {
       expect(yield* rl.hit("k", 2, 1_000)).toEqual({ allowed: false, limit: 2, remaining: 0, resetMs: 1 })
       yield* TestClock.adjust(1)
       expect(yield* rl.hit("k", 2, 1_000)).toEqual({ allowed: true, limit: 2, remaining: 1, resetMs: 1_000 })
-    }).pipe(Effect.provide(RateLimiter.layerMemory))
+    }).pipe(Effect.provide(MemoryRateLimiter.layer))
   )
 })
 

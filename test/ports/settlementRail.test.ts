@@ -1,11 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Fiber, Layer, TestClock } from "effect"
 import { Minor, makeTransactionId, type TransactionId, UserId } from "../../src/domain/index.js"
-import { layerWith, MemoryRail, make } from "../../src/ports/memory/rail.js"
+import * as MemoryRailBook from "../../src/ports/memory/railBook.js"
+import { layerConfig, MemoryRail, make } from "../../src/ports/memory/settlementRail.js"
 import { RailBook } from "../../src/ports/RailBook.js"
 import { SettlementRail } from "../../src/ports/SettlementRail.js"
+import { railSettings } from "../../src/settings.js"
 import { settlementRailContract } from "../contracts/settlementRail.js"
 import { testClock } from "../contracts/time.js"
+import { simulatedRail as layerWith } from "../memory.js"
 
 settlementRailContract("memory", layerWith({ processingDelayMs: 500, failureRate: 0 }), {
   time: testClock,
@@ -73,14 +76,14 @@ describe("SettlementRail memory", () => {
     }).pipe(Effect.repeatN(20), Effect.provide(layerWith({ processingDelayMs: 10, failureRate: 0.5 })))
   )
 
-  it.effect("layerMemory reads the delay and failure rate from the environment", () =>
+  it.effect("layerConfig reads the delay and failure rate from Config (the environment)", () =>
     Effect.gen(function* () {
       const results = yield* payMany(5)
       expect(results.every((r) => r._tag === "Left")).toBe(true)
     }).pipe(
       Effect.provide(
         Layer.provide(
-          SettlementRail.layerMemory,
+          layerConfig(railSettings).pipe(Layer.provide(MemoryRailBook.layer)),
           Layer.setConfigProvider(
             ConfigProvider.fromMap(
               new Map([
@@ -120,6 +123,6 @@ describe("SettlementRail over one shared RailBook", () => {
       const c = yield* make({ processingDelayMs: 10, failureRate: 0 })
       expect(yield* c.pay(request(ids[0] ?? ("" as TransactionId), 3))).toEqual(answers[0]?.[0])
       expect((yield* book.statement).filter((x) => x.fresh && x.outcome === "paid")).toHaveLength(20)
-    }).pipe(Effect.provide(RailBook.layerMemory))
+    }).pipe(Effect.provide(MemoryRailBook.layer))
   )
 })

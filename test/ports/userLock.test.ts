@@ -1,14 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, TestClock } from "effect"
 import { UserId } from "../../src/domain/index.js"
+import * as MemoryLock from "../../src/ports/memory/userLock.js"
 import { leaseSchedule, UserLock } from "../../src/ports/UserLock.js"
+import { leaseSettings } from "../../src/settings.js"
 import { testClock, withSettings } from "../contracts/time.js"
 import { lockContractSettings, userLockContract } from "../contracts/userLock.js"
 
-userLockContract("memory", UserLock.layerMemory, { time: testClock })
+userLockContract("memory", MemoryLock.layerConfig(leaseSettings), { time: testClock })
 
 describe("UserLock memory", () => {
-  const layer = withSettings(lockContractSettings)(UserLock.layerMemory)
+  const layer = withSettings(lockContractSettings)(MemoryLock.layerConfig(leaseSettings))
 
   it.scoped("lease takes no longer than its bounded, jittered schedule", () =>
     Effect.gen(function* () {

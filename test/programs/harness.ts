@@ -1,15 +1,18 @@
 import { ConfigProvider, Effect, Layer, TestClock } from "effect"
 import { isOpen, minor, type TransactionId, UserId } from "../../src/domain/index.js"
-import { EventBus } from "../../src/ports/EventBus.js"
-import * as MemoryQueue from "../../src/ports/memory/queue.js"
-import * as MemoryRail from "../../src/ports/memory/rail.js"
+import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
+import * as MemoryQueue from "../../src/ports/memory/payoutQueue.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
+import * as MemoryRateLimiter from "../../src/ports/memory/rateLimiter.js"
+import type * as SimulatedRail from "../../src/ports/memory/settlementRail.js"
+import * as MemoryLock from "../../src/ports/memory/userLock.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
-import { RateLimiter } from "../../src/ports/RateLimiter.js"
-import { UserLock } from "../../src/ports/UserLock.js"
 import { Accounts } from "../../src/programs/Accounts.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
 import { Recovery } from "../../src/programs/Recovery.js"
+import { leaseSettings } from "../../src/settings.js"
+import { simulatedRail } from "../memory.js"
 
 export const settings = (overrides: Record<string, string> = {}) =>
   Layer.setConfigProvider(
@@ -24,21 +27,21 @@ export const settings = (overrides: Record<string, string> = {}) =>
     })
   )
 
-export const infra = (rail: MemoryRail.SimulatedRailOptions = { processingDelayMs: 0, failureRate: 0 }) =>
+export const infra = (rail: SimulatedRail.SimulatedRailOptions = { processingDelayMs: 0, failureRate: 0 }) =>
   Layer.mergeAll(
-    PayoutStore.layerMemory,
-    UserLock.layerMemory,
-    RateLimiter.layerMemory,
-    EventBus.layerMemory,
-    MemoryQueue.layerWith({ redeliveryDelayMs: 1_000, maxDeliveries: 5 }),
-    MemoryRail.layerWith(rail)
+    MemoryStore.layer,
+    MemoryLock.layerConfig(leaseSettings),
+    MemoryRateLimiter.layer,
+    MemoryEventBus.layer,
+    MemoryQueue.layer({ redeliveryDelayMs: 1_000, maxDeliveries: 5 }),
+    simulatedRail(rail)
   )
 
 export const programs = Layer.mergeAll(PayoutIntake.layer, PayoutSettlement.layer, Recovery.layer, Accounts.layer)
 
 /** Programs on in-memory ports; `wrap` may decorate the ports (to inject crashes) before the programs see them. */
 export const testLayer = (
-  options: { readonly env?: Record<string, string>; readonly rail?: MemoryRail.SimulatedRailOptions } = {}
+  options: { readonly env?: Record<string, string>; readonly rail?: SimulatedRail.SimulatedRailOptions } = {}
 ) => programs.pipe(Layer.provideMerge(infra(options.rail)), Layer.provide(settings(options.env)))
 
 let n = 0

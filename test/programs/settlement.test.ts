@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
 import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
-import { MemoryRail } from "../../src/ports/memory/rail.js"
+import { MemoryRail } from "../../src/ports/memory/settlementRail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { RailBook } from "../../src/ports/RailBook.js"

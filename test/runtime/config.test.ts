@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import { DEVELOPMENT_SECRET } from "../../src/http/Jwt.js"
 import { check, type RuntimeName } from "../../src/runtime/config.js"
 import { describeConfigError } from "../../src/runtime/launch.js"
+import { DEVELOPMENT_SECRET } from "../../src/settings.js"
 
 const SECRET = "a-real-secret-of-forty-characters-0000000"
 

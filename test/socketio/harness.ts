@@ -7,10 +7,13 @@ import { Duration, Effect, Layer, Redacted, type Scope, TestClock } from "effect
 import { SignJWT } from "jose"
 import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
 import { Minor } from "../../src/domain/money.js"
-import { Jwt } from "../../src/http/Jwt.js"
-import { NodeServer } from "../../src/http/NodeServer.js"
+import { SECURITY_HEADERS } from "../../src/http/securityHeaders.js"
+import * as JoseJwt from "../../src/infra/jose/jwt.js"
+import { NodeServer } from "../../src/infra/node/NodeServer.js"
 import { WsHub, type WsHubOptions } from "../../src/infra/socketio/WsHub.js"
 import { EventBus } from "../../src/ports/EventBus.js"
+import { Jwt } from "../../src/ports/Jwt.js"
+import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
 import * as HttpServerRuntime from "../../src/runtime/httpServer.js"
 
 export const SECRET = "test-secret"
@@ -49,10 +52,14 @@ export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).p
   )
 )
 
-export const Infra = Layer.mergeAll(NodeServerLive, EventBus.layerMemory, Jwt.layer(Redacted.make(SECRET)))
+export const Infra = Layer.mergeAll(
+  NodeServerLive,
+  MemoryEventBus.layer,
+  JoseJwt.layer({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
+)
 
 export const hubLayer = (options: WsHubOptions = {}) =>
-  WsHub.layerServing(Served, options).pipe(Layer.provideMerge(Infra))
+  Layer.provide(WsHub.layer({ responseHeaders: SECURITY_HEADERS, ...options }), Served).pipe(Layer.provideMerge(Infra))
 
 export const HubLive = hubLayer()
 

@@ -2,7 +2,7 @@ import { describe, expect } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import { SignJWT } from "jose"
 import { UserId } from "../../src/domain/index.js"
-import { make as makeJwt } from "../../src/http/Jwt.js"
+import { make as makeJwt } from "../../src/infra/jose/jwt.js"
 import { ask, connect, refusal } from "./client.js"
 import { baseUrl, expiredToken, hubTest, SECRET, tokenFor } from "./harness.js"
 
@@ -18,7 +18,7 @@ describe("WsHub identity", () => {
       const url = yield* baseUrl
       const client = yield* connect(url, { token: yield* tokenFor("user_001") })
       expect(client.socket.connected).toBe(true)
-      const foreign = yield* makeJwt(Redacted.make("another-secret")).sign(
+      const foreign = yield* makeJwt({ secret: Redacted.make("another-secret"), maxTtlSeconds: 86_400 }).sign(
         { userId: UserId.make("user_001"), role: "user" },
         60
       )

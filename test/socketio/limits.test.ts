@@ -1,9 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Layer, Redacted, TestClock } from "effect"
-import { Jwt, type JwtShape, make as makeJwt } from "../../src/http/Jwt.js"
-import type { SocketLimits } from "../../src/infra/socketio/inbox.js"
+import { make as makeJwt } from "../../src/infra/jose/jwt.js"
+import type { SocketLimits } from "../../src/infra/socketio/limits.js"
 import { WsHub } from "../../src/infra/socketio/WsHub.js"
-import { EventBus } from "../../src/ports/EventBus.js"
+import { Jwt, type JwtShape } from "../../src/ports/Jwt.js"
+import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
 import { ask, type Client, connect, disconnection, takeUntil } from "./client.js"
 import { baseUrl, hubTest, hubTestClock, NodeServerLive, SECRET, Served } from "./harness.js"
 
@@ -65,7 +66,7 @@ describe("WsHub per-socket limits", () => {
     Effect.gen(function* () {
       const entered = yield* Deferred.make<void>()
       const release = yield* Deferred.make<void>()
-      const real = makeJwt(Redacted.make(SECRET))
+      const real = makeJwt({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
       // A verify that holds the socket's inbox until released.
       const held: JwtShape = {
         ...real,
@@ -75,8 +76,8 @@ describe("WsHub per-socket limits", () => {
             Effect.zipRight(real.verify(token))
           )
       }
-      const hub = WsHub.layerServing(Served, { limits: limits({ maxPendingFrames: 2 }) }).pipe(
-        Layer.provideMerge(Layer.mergeAll(NodeServerLive, EventBus.layerMemory, Layer.succeed(Jwt, held)))
+      const hub = Layer.provide(WsHub.layer({ limits: limits({ maxPendingFrames: 2 }) }), Served).pipe(
+        Layer.provideMerge(Layer.mergeAll(NodeServerLive, MemoryEventBus.layer, Layer.succeed(Jwt, held)))
       )
       yield* Effect.gen(function* () {
         const client = yield* connect(yield* baseUrl)

@@ -1,9 +1,9 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
+import { Jwt, type JwtShape } from "../../ports/Jwt.js"
 import type { Actor } from "../../programs/PayoutIntake.js"
 import { AdminAuthentication, Authentication } from "../api/auth.js"
 import { ApiError } from "../api/errors.js"
-import { Jwt, type JwtShape } from "../Jwt.js"
 import { noteActor } from "../requestInfo.js"
 
 const unauthorized = (message: string) => new ApiError({ status: 401, code: "UNAUTHORIZED", message })

@@ -1,7 +1,6 @@
-import { type ConfigError, Context, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { Config, type ConfigError, Context, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { type Db, MongoClient } from "mongodb"
 import { ServiceUnavailable } from "../../domain/index.js"
-import { Settings } from "../../settings.js"
 import { describeCause, maskUrl } from "../address.js"
 
 export interface MongoOptions {
@@ -55,6 +54,7 @@ export const make = (options: MongoOptions): Effect.Effect<MongoShape, ServiceUn
 export const layer = (options: MongoOptions): Layer.Layer<Mongo, ServiceUnavailable> =>
   Layer.scoped(Mongo, make(options))
 
-export const layerConfig: Layer.Layer<Mongo, ServiceUnavailable | ConfigError.ConfigError> = Layer.unwrapEffect(
-  Effect.map(Settings.mongoUri, (uri) => layer({ uri }))
-)
+export const layerConfig = (
+  config: Config.Config.Wrap<MongoOptions>
+): Layer.Layer<Mongo, ServiceUnavailable | ConfigError.ConfigError> =>
+  Layer.scoped(Mongo, Effect.flatMap(Config.unwrap(config), make))

@@ -19,7 +19,7 @@
  */
 import { Effect, Layer } from "effect"
 import { PayoutStore, type PayoutStoreShape } from "../../ports/PayoutStore.js"
-import { Mongo, type MongoOptions, layer as mongoLayer, layerConfig as mongoLayerConfig } from "./client.js"
+import { Mongo } from "./client.js"
 import { makeIdempotency } from "./idempotency.js"
 import { collections, ensureIndexes } from "./indexes.js"
 import { makeIntake } from "./intake.js"
@@ -47,10 +47,5 @@ export const make = Effect.gen(function* () {
   return store
 })
 
-/** Needs a `Mongo` client layer. */
-export const layerWithoutClient = Layer.effect(PayoutStore, make)
-
-export const layer = (options: MongoOptions) => Layer.provide(layerWithoutClient, mongoLayer(options))
-
-/** Reads `MONGODB_URI` through Settings. */
-export const layerConfig = Layer.provide(layerWithoutClient, mongoLayerConfig)
+/** On the `Mongo` client provided (`Mongo.layer` / `Mongo.layerConfig` in infra/mongo/client.ts). */
+export const layer = Layer.effect(PayoutStore, make)

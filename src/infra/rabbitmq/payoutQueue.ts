@@ -2,7 +2,6 @@ import type { ConsumeMessage } from "amqplib"
 import { Config, type ConfigError, Duration, Effect, Layer, Ref, Schema, type Scope } from "effect"
 import type { ServiceUnavailable } from "../../domain/errors.js"
 import { PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../../ports/PayoutQueue.js"
-import { Settings } from "../../settings.js"
 import * as AmqpConnection from "./connection.js"
 import { consume } from "./consumer.js"
 import { makeSend, messageProperties, openPublisher, retryProperties } from "./publisher.js"
@@ -99,14 +98,7 @@ export const make = (
 export const layer = (options: RabbitPayoutQueueOptions): Layer.Layer<PayoutQueue, ServiceUnavailable> =>
   Layer.scoped(PayoutQueue, make(options))
 
-/** RABBITMQ_URL and RETRY_DELAY_MS from the settings; `overrides` for the rest. */
 export const layerConfig = (
-  overrides: Omit<RabbitPayoutQueueOptions, "url"> = {}
+  config: Config.Config.Wrap<RabbitPayoutQueueOptions>
 ): Layer.Layer<PayoutQueue, ServiceUnavailable | ConfigError.ConfigError> =>
-  Layer.scoped(
-    PayoutQueue,
-    Effect.flatMap(
-      Config.all({ url: Settings.rabbitUrl, retryDelayMs: Settings.retryDelayMs }),
-      ({ url, retryDelayMs }) => make({ retryDelay: Duration.millis(retryDelayMs), ...overrides, url })
-    )
-  )
+  Layer.scoped(PayoutQueue, Effect.flatMap(Config.unwrap(config), make))

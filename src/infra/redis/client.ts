@@ -1,8 +1,8 @@
-import { type ConfigError, Context, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
+import { Config, type ConfigError, Context, Duration, Effect, Layer, Redacted, Schedule, type Scope } from "effect"
 import { Redis, type RedisOptions } from "ioredis"
 import { ServiceUnavailable } from "../../domain/errors.js"
 import { describeCause, maskUrl } from "../address.js"
-import { RedisConfig, type RedisConnectOptions } from "./config.js"
+import type { RedisConnectOptions } from "./config.js"
 
 export interface RedisClientOptions extends RedisConnectOptions {
   /** A command that gets no answer in this time fails (ServiceUnavailable), instead of queueing through an outage. */
@@ -114,10 +114,7 @@ export class RedisClient extends Context.Tag("swiftpay/infra/RedisClient")<Redis
     Layer.scoped(RedisClient, make(options))
 
   static readonly layerConfig = (
-    overrides: Omit<RedisClientOptions, keyof RedisConnectOptions> = {}
+    config: Config.Config.Wrap<RedisClientOptions>
   ): Layer.Layer<RedisClient, ServiceUnavailable | ConfigError.ConfigError> =>
-    Layer.scoped(
-      RedisClient,
-      Effect.flatMap(RedisConfig, (config) => make({ ...config, ...overrides }))
-    )
+    Layer.scoped(RedisClient, Effect.flatMap(Config.unwrap(config), make))
 }

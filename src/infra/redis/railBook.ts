@@ -1,7 +1,6 @@
-import { type ConfigError, Effect, Layer, Option, Schema } from "effect"
+import { Config, type ConfigError, Effect, Layer, Option, Schema } from "effect"
 import type { Redis } from "ioredis"
 import { RailBook, type RailBookShape, RailCall, RailDecision, STATEMENT_LIMIT } from "../../ports/RailBook.js"
-import { Settings } from "../../settings.js"
 import { RedisClient, unavailable } from "./client.js"
 
 export interface RedisRailBookOptions {
@@ -56,7 +55,7 @@ export const layer = (options: RedisRailBookOptions): Layer.Layer<RailBook, neve
     Effect.map(RedisClient, (redis) => make(redis, options))
   )
 
-/** Decisions kept 30 days, under `RAIL_SIM_PREFIX`. */
-export const layerConfig: Layer.Layer<RailBook, ConfigError.ConfigError, RedisClient> = Layer.unwrapEffect(
-  Effect.map(Settings.railSimPrefix, (prefix) => layer({ prefix, retentionMs: 30 * 24 * 60 * 60 * 1000 }))
-)
+export const layerConfig = (
+  config: Config.Config.Wrap<RedisRailBookOptions>
+): Layer.Layer<RailBook, ConfigError.ConfigError, RedisClient> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

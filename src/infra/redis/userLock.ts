@@ -1,7 +1,7 @@
-import { type ConfigError, Effect, Layer, Schema } from "effect"
+import { Config, type ConfigError, Effect, Layer, Schema } from "effect"
 import type { Redis } from "ioredis"
 import type { UserId } from "../../domain/ids.js"
-import { type LeaseSettings, leaseSettings, makeLease, UserLock, type UserLockShape } from "../../ports/UserLock.js"
+import { type LeaseSettings, makeLease, UserLock, type UserLockShape } from "../../ports/UserLock.js"
 import { RedisClient, unavailable } from "./client.js"
 import { compareAndDelete } from "./scripts.js"
 
@@ -36,8 +36,7 @@ export const layer = (settings: LeaseSettings): Layer.Layer<UserLock, never, Red
     Effect.map(RedisClient, (redis) => make(redis, settings))
   )
 
-/** Lease ttl and retries from `LOCK_TTL_MS`, `LOCK_RETRY_DELAY_MS`, `LOCK_RETRY_COUNT`. */
-export const layerConfig: Layer.Layer<UserLock, ConfigError.ConfigError, RedisClient> = Layer.effect(
-  UserLock,
-  Effect.zipWith(RedisClient, leaseSettings, make)
-)
+export const layerConfig = (
+  config: Config.Config.Wrap<LeaseSettings>
+): Layer.Layer<UserLock, ConfigError.ConfigError, RedisClient> =>
+  Layer.effect(UserLock, Effect.zipWith(RedisClient, Config.unwrap(config), make))

@@ -21,16 +21,16 @@
  */
 import { Clock, Config, Context, type Duration, Effect, FiberSet, Layer, Queue, Runtime, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
-import { Jwt } from "../../http/Jwt.js"
-import { NodeServer } from "../../http/NodeServer.js"
 import { EventBus } from "../../ports/EventBus.js"
-import { DEFAULT_SOCKET_LIMITS, Settings } from "../../settings.js"
+import { Jwt } from "../../ports/Jwt.js"
+import { NodeServer } from "../node/NodeServer.js"
 import { userRoom } from "./access.js"
 import { attach, type IoServer } from "./attach.js"
 import { cutOffExpired, cutOffExpiredIn } from "./expiry.js"
 import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
-import { cutOff, makeFrameRate, makeInbox, type SocketLimits } from "./inbox.js"
+import { cutOff, makeFrameRate, makeInbox } from "./inbox.js"
+import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./limits.js"
 
 export interface WsHubShape {
   /** Sockets connected to this gateway (cheap: a Map's size), for health and metrics. */
@@ -44,6 +44,8 @@ export interface WsHubOptions {
   readonly expirySweep?: Duration.DurationInput | undefined
   /** SOCKET_MAX_*: per-socket inbox, frame rate and failed authentications. */
   readonly limits?: SocketLimits | undefined
+  /** Set on every Socket.IO HTTP response (the API's security headers). */
+  readonly responseHeaders?: Readonly<Record<string, string>> | undefined
 }
 
 const corsOf = (origin: string | undefined) =>
@@ -79,7 +81,7 @@ export const make = (options: WsHubOptions = {}) =>
     const run = (effect: Effect.Effect<void>): void => {
       runFork(Effect.catchAllDefect(effect, (defect) => Effect.logError("WsHub: a socket handler died", defect)))
     }
-    const io = yield* attach(server, corsOf(options.corsOrigin))
+    const io = yield* attach(server, corsOf(options.corsOrigin), options.responseHeaders ?? {})
 
     io.use((socket, next) =>
       run(
@@ -118,15 +120,9 @@ export const make = (options: WsHubOptions = {}) =>
   })
 
 export class WsHub extends Context.Tag("swiftpay/WsHub")<WsHub, WsHubShape>() {
-  /** Provide the serve layer to this (see the module comment), or use `layerServing`. */
+  /** Provide the serve layer to this (see the module comment). */
   static readonly layer = (options: WsHubOptions = {}) => Layer.scoped(WsHub, make(options))
 
-  static readonly layerConfig = Layer.scoped(
-    WsHub,
-    Effect.flatMap(Config.all({ corsOrigin: Settings.corsOrigin, limits: Settings.socketLimits }), make)
-  )
-
-  /** `layer(options)` built after `served`, the layer that serves the HTTP app on the NodeServer. */
-  static readonly layerServing = <E, R>(served: Layer.Layer<never, E, R>, options: WsHubOptions = {}) =>
-    Layer.provide(WsHub.layer(options), served)
+  static readonly layerConfig = (config: Config.Config.Wrap<WsHubOptions>) =>
+    Layer.scoped(WsHub, Effect.flatMap(Config.unwrap(config), make))
 }

@@ -2,7 +2,6 @@ import type * as Http from "node:http"
 import type { Duplex } from "node:stream"
 import { Effect, type Scope } from "effect"
 import { Server, type ServerOptions } from "socket.io"
-import { SECURITY_HEADERS } from "../../http/securityHeaders.js"
 import type { ClientEvents, ServerEvents, SocketData } from "./frames.js"
 
 export type IoServer = Server<ClientEvents, ServerEvents, Record<string, never>, SocketData>
@@ -32,15 +31,16 @@ const snapshot = (server: Http.Server): Listeners => ({
  */
 export const attach = (
   server: Http.Server,
-  options: Partial<ServerOptions>
+  options: Partial<ServerOptions>,
+  headers: Readonly<Record<string, string>>
 ): Effect.Effect<IoServer, never, Scope.Scope> =>
   Effect.suspend(() =>
     server.listening && server.listenerCount("request") > 0
-      ? acquire(server, options)
+      ? acquire(server, options, headers)
       : Effect.dieMessage("WsHub: serve the HTTP app on the NodeServer before attaching Socket.IO (see WsHub.ts)")
   )
 
-const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
+const acquire = (server: Http.Server, options: Partial<ServerOptions>, headers: Readonly<Record<string, string>>) =>
   Effect.acquireRelease(
     Effect.sync(() => {
       const before = snapshot(server)
@@ -54,9 +54,9 @@ const acquire = (server: Http.Server, options: Partial<ServerOptions>) =>
       // engine.io's own responses (handshake, polling, its errors, CORS preflight) carry the API's headers;
       // set before engine.io writes them, so its writeHead merges them in. The 101 of an upgrade is below.
       server.prependListener("request", (request: Http.IncomingMessage, response: Http.ServerResponse) => {
-        if (isSocketIo(request.url)) response.setHeaders(new Map(Object.entries(SECURITY_HEADERS)))
+        if (isSocketIo(request.url)) response.setHeaders(new Map(Object.entries(headers)))
       })
-      io.engine.on("headers", (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS))
+      io.engine.on("headers", (sent: Record<string, string>) => Object.assign(sent, headers))
       server.on("upgrade", (request: Http.IncomingMessage, socket: Duplex, head: Buffer) => {
         if (isSocketIo(request.url)) return
         if (before.upgrade.length === 0) socket.destroy() // what node does when nothing listens

@@ -1,11 +1,12 @@
 import { Effect, Either, Schema } from "effect"
 import type { UserId } from "../../domain/index.js"
-import type { JwtShape, Verified } from "../../http/Jwt.js"
+import type { JwtShape, Verified } from "../../ports/Jwt.js"
 import { mayActFor } from "../../programs/PayoutIntake.js"
 import { isUserRoom, mayJoin, userRoom } from "./access.js"
 import type { IoSocket } from "./attach.js"
 import { AuthenticateFrame, describeParseError, failure, HandshakeAuth, SubscribeFrame } from "./frames.js"
-import { cutOff, type SocketLimits } from "./inbox.js"
+import { cutOff } from "./inbox.js"
+import type { SocketLimits } from "./limits.js"
 
 /** Failures here are client-facing messages: they become `connect_error` or an `*_error` frame. */
 type Refusal = string

@@ -1,14 +1,7 @@
 import { type Clock, Effect, Queue } from "effect"
 import type { IoSocket } from "./attach.js"
 import { failure } from "./frames.js"
-
-export interface SocketLimits {
-  /** Frames queued behind the one being handled; one more cuts the socket off. */
-  readonly maxPendingFrames: number
-  readonly maxFramesPerSecond: number
-  /** Failed `authenticate` frames; the last one is answered, then the socket is cut off. */
-  readonly maxAuthFailures: number
-}
+import type { SocketLimits } from "./limits.js"
 
 /** A socket past one of its limits is told why, then disconnected: it costs nothing more. */
 export const cutOff = (socket: IoSocket, reason: string): void => {

@@ -1,5 +1,6 @@
-import { Effect, PubSub } from "effect"
+import { Effect, Layer, PubSub } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
+import { EventBus } from "../EventBus.js"
 
 /** One in-process PubSub: every subscriber sees every event, in publish order. */
 export const make = Effect.gen(function* () {
@@ -11,3 +12,6 @@ export const make = Effect.gen(function* () {
     subscribe: PubSub.subscribe(pubsub)
   }
 })
+
+/** In-process fan-out; the PubSub shuts down with the layer. */
+export const layer: Layer.Layer<EventBus> = Layer.scoped(EventBus, make)

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Layer, Option } from "effect"
 import {
   type Account,
   type AttemptRef,
@@ -27,7 +27,7 @@ import {
   UserNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import type { Finish, HistoryCursor, PayoutStoreShape } from "../PayoutStore.js"
+import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape } from "../PayoutStore.js"
 import { makeIdempotencyRecords } from "./idempotency.js"
 
 const accountKey = (userId: string, currency: string) => `${userId}\u0000${currency}`
@@ -54,7 +54,7 @@ const apply = (a: Account, kind: PostingKind, amount: Minor): Account => {
  * other fiber can observe or interleave a half-done step: it checks every
  * condition first and writes only when all hold.
  */
-export const makeMemoryPayoutStore = (): PayoutStoreShape => {
+export const make = (): PayoutStoreShape => {
   const users = new Map<string, User>()
   const accounts = new Map<string, Account>()
   const transactions = new Map<string, Transaction>()
@@ -288,3 +288,5 @@ export const makeMemoryPayoutStore = (): PayoutStoreShape => {
     ping: Effect.void
   }
 }
+
+export const layer: Layer.Layer<PayoutStore> = Layer.sync(PayoutStore, make)

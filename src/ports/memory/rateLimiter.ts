@@ -1,5 +1,5 @@
-import { Clock, Effect } from "effect"
-import type { RateLimitDecision } from "../RateLimiter.js"
+import { Clock, Effect, Layer } from "effect"
+import { type RateLimitDecision, RateLimiter } from "../RateLimiter.js"
 
 interface Window {
   count: number
@@ -43,3 +43,5 @@ export const make = Effect.sync(() => {
 
   return { hit, size }
 })
+
+export const layer: Layer.Layer<RateLimiter> = Layer.effect(RateLimiter, make)

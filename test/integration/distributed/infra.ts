@@ -3,8 +3,9 @@ import { randomUUID } from "node:crypto"
 import { promisify } from "node:util"
 import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
 import * as amqp from "amqplib"
-import { Effect, Redacted } from "effect"
+import { Effect, Layer, Redacted } from "effect"
 import { MongoClient } from "mongodb"
+import * as Mongo from "../../../src/infra/mongo/client.js"
 import * as MongoPayoutStore from "../../../src/infra/mongo/payoutStore.js"
 import { DELAY_STEPS_MS, defaultNames, delayQueue } from "../../../src/infra/rabbitmq/topology.js"
 import { seedUsers } from "../../../src/programs/seed.js"
@@ -52,7 +53,9 @@ export const startMongo = async (): Promise<Resource<{ readonly uri: string; rea
 
 /** The docs/api.md users, created and funded through the store (what `npm run seed` runs). */
 export const seed = (uri: string): Promise<ReadonlyArray<string>> =>
-  Effect.runPromise(seedUsers.pipe(Effect.provide(MongoPayoutStore.layer({ uri: Redacted.make(uri) }))))
+  Effect.runPromise(
+    seedUsers.pipe(Effect.provide(MongoPayoutStore.layer.pipe(Layer.provide(Mongo.layer({ uri: Redacted.make(uri) })))))
+  )
 
 const baseRabbitUrl = () => process.env.RABBITMQ_URL ?? "amqp://guest:guest@127.0.0.1:5672"
 

@@ -1,6 +1,18 @@
 import type { Tracer } from "effect"
-import { Cause, type ConfigError, Context, Effect, Exit, FiberSet, Layer, Option, Queue, Ref, Schema } from "effect"
-import { Settings } from "../../settings.js"
+import {
+  Cause,
+  Config,
+  type ConfigError,
+  Context,
+  Effect,
+  Exit,
+  FiberSet,
+  Layer,
+  Option,
+  Queue,
+  Ref,
+  Schema
+} from "effect"
 import { type Delivery, PayoutMessage, PayoutQueue, type PayoutQueueShape } from "../PayoutQueue.js"
 
 export interface MemoryQueueOptions {
@@ -163,17 +175,14 @@ export const make = (options: MemoryQueueOptions) =>
     return { queue, memory }
   })
 
-export const layerWith = (options: MemoryQueueOptions): Layer.Layer<PayoutQueue | MemoryQueue> =>
+export const layer = (options: MemoryQueueOptions): Layer.Layer<PayoutQueue | MemoryQueue> =>
   Layer.scopedContext(
     Effect.map(make(options), ({ queue, memory }) =>
       Context.make(PayoutQueue, queue).pipe(Context.add(MemoryQueue, memory))
     )
   )
 
-/** Redelivery after `RETRY_DELAY_MS`; dead-lettered on the 5th failed delivery; 10 s to drain on stop. */
-export const layerConfig = (): Layer.Layer<PayoutQueue | MemoryQueue, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(
-    Effect.map(Settings.retryDelayMs, (redeliveryDelayMs) =>
-      layerWith({ redeliveryDelayMs, maxDeliveries: 5, drainTimeoutMs: 10_000 })
-    )
-  )
+export const layerConfig = (
+  config: Config.Config.Wrap<MemoryQueueOptions>
+): Layer.Layer<PayoutQueue | MemoryQueue, ConfigError.ConfigError> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))

@@ -1,6 +1,5 @@
 import { Clock, Config, type ConfigError, Context, Effect, Either, Layer, Random } from "effect"
 import type { TransactionId } from "../../domain/index.js"
-import { Settings } from "../../settings.js"
 import { RailBook, type RailCall, type RailDecision } from "../RailBook.js"
 import {
   RailFailure,
@@ -98,11 +97,17 @@ export const make = (options: SimulatedRailOptions) =>
     return SettlementRail.of({ pay })
   })
 
-/** The simulated rail on whatever `RailBook` is provided (Redis in the worker). */
-export const layerOnBook = (options: SimulatedRailOptions): Layer.Layer<SettlementRail, never, RailBook> =>
+/** The simulated rail on whatever `RailBook` is provided (memory in `npm start`, Redis in the worker). */
+export const layer = (options: SimulatedRailOptions): Layer.Layer<SettlementRail, never, RailBook> =>
   Layer.effect(SettlementRail, make(options))
 
-const memoryHandle = Layer.effect(
+export const layerConfig = (
+  config: Config.Config.Wrap<SimulatedRailOptions>
+): Layer.Layer<SettlementRail, ConfigError.ConfigError, RailBook> =>
+  Layer.unwrapEffect(Effect.map(Config.unwrap(config), layer))
+
+/** The tests' view of the bank, read from the `RailBook`. */
+export const handle: Layer.Layer<MemoryRail, never, RailBook> = Layer.effect(
   MemoryRail,
   Effect.map(RailBook, (book) => {
     /** The transfers the bank made: calls that decided "paid" (a replayed answer is no transfer). */
@@ -118,21 +123,4 @@ const memoryHandle = Layer.effect(
       )
     })
   })
-)
-
-/** The simulated rail with these options on books in this process, plus its `MemoryRail` handle. */
-export const layerWith = (options: SimulatedRailOptions): Layer.Layer<SettlementRail | MemoryRail | RailBook> =>
-  Layer.mergeAll(layerOnBook(options), memoryHandle).pipe(Layer.provideMerge(RailBook.layerMemory))
-
-/** `PAYOUT_PROCESSING_DELAY_MS` and `PAYOUT_FAILURE_RATE`. */
-export const options: Config.Config<SimulatedRailOptions> = Config.all({
-  processingDelayMs: Settings.processingDelayMs,
-  failureRate: Settings.failureRate
-})
-
-export const layerConfig = (): Layer.Layer<SettlementRail | MemoryRail | RailBook, ConfigError.ConfigError> =>
-  Layer.unwrapEffect(Effect.map(options, layerWith))
-
-export const layerConfigOnBook: Layer.Layer<SettlementRail, ConfigError.ConfigError, RailBook> = Layer.unwrapEffect(
-  Effect.map(options, layerOnBook)
 )

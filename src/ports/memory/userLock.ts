@@ -1,5 +1,6 @@
-import { Clock, Effect, HashMap, Option, Ref } from "effect"
+import { Clock, Config, type ConfigError, Effect, HashMap, Layer, Option, Ref } from "effect"
 import type { ServiceUnavailable, UserId } from "../../domain/index.js"
+import { type LeaseSettings, makeLease, UserLock } from "../UserLock.js"
 
 interface Held {
   readonly token: string
@@ -12,7 +13,7 @@ export interface MemoryLeases {
 }
 
 /** `SET NX PX` and compare-and-delete over a map, with expiry read from `Clock`. */
-export const make: Effect.Effect<MemoryLeases> = Effect.gen(function* () {
+export const makeLeases: Effect.Effect<MemoryLeases> = Effect.gen(function* () {
   const leases = yield* Ref.make(HashMap.empty<UserId, Held>())
 
   const live = (held: Option.Option<Held>, now: number) => Option.filter(held, (h) => h.expiresAt > now)
@@ -36,3 +37,15 @@ export const make: Effect.Effect<MemoryLeases> = Effect.gen(function* () {
 
   return { tryAcquire, release }
 })
+
+/** In-process leases on `Clock`. */
+export const make = (settings: LeaseSettings) =>
+  Effect.map(makeLeases, (leases) =>
+    UserLock.of({ ...leases, lease: makeLease(leases.tryAcquire, leases.release, settings) })
+  )
+
+export const layer = (settings: LeaseSettings): Layer.Layer<UserLock> => Layer.effect(UserLock, make(settings))
+
+export const layerConfig = (
+  config: Config.Config.Wrap<LeaseSettings>
+): Layer.Layer<UserLock, ConfigError.ConfigError> => Layer.effect(UserLock, Effect.flatMap(Config.unwrap(config), make))

@@ -1,7 +1,7 @@
 import { Effect, Layer } from "effect"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
-import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Settings } from "../settings.js"
+import { PayoutSettlement } from "./PayoutSettlement.js"
 
 /** Consumes `payout_queue` for the life of the layer, WORKER_CONCURRENCY settlements at once. */
 export const SettlementConsumer = Layer.scopedDiscard(
