@@ -238,6 +238,33 @@ export const payoutStoreContract = (
           })
         }))
 
+      test("a heartbeat or deferral moves only its own attempt: not another owner's, not the same owner's earlier one", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* store.reserve(payout(userId, 100), null)
+          const first = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          if (first._tag !== "Claimed") return expect.unreachable()
+          const ref1 = attemptOf(first.transaction)
+          expect(yield* store.renewLease({ ...ref1, owner: "w2" }, LEASE_MS)).toBe(false)
+          yield* advance(LEASE_MS)
+          // the same worker takes its own expired attempt over (the first message, redelivered to it)
+          const second = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          expect(second).toMatchObject({ _tag: "Claimed", transaction: { attempts: 2, claimedBy: "w1" } })
+          if (second._tag !== "Claimed") return expect.unreachable()
+          const ref2 = attemptOf(second.transaction)
+          const until = second.transaction.claimedUntil
+          yield* advance(100)
+          expect(yield* store.renewLease(ref1, LEASE_MS)).toBe(false)
+          expect(yield* store.deferAttempt(ref1, 0)).toMatchObject({ attempts: 2, claimedUntil: until })
+          expect(yield* store.renewLease({ ...ref2, owner: "w2" }, LEASE_MS)).toBe(false)
+          expect(yield* store.getTransaction(t.transactionId)).toMatchObject({ value: { claimedUntil: until } })
+          expect(yield* store.renewLease(ref2, LEASE_MS)).toBe(true)
+          expect(yield* store.getTransaction(t.transactionId)).toMatchObject({
+            value: { attempts: 2, claimedBy: "w1", claimedUntil: until + 100 }
+          })
+        }))
+
       test("claimStuck: idle initiated and lease-expired payouts, once per idle period across callers", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore

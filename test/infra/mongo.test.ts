@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
-import { Context, Effect, Either, Exit, Layer, Redacted, Schema } from "effect"
-import { Long } from "mongodb"
-import { minor, UserId } from "../../src/domain/index.js"
+import { Context, Effect, Either, Exit, Layer, Redacted, Schema, TestClock } from "effect"
+import { type Collection, type Db, Long } from "mongodb"
+import { attemptOf, minor, UserId } from "../../src/domain/index.js"
 import * as Mongo from "../../src/infra/mongo/client.js"
 import { AccountDoc, StoredMinor } from "../../src/infra/mongo/documents.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
@@ -105,6 +105,65 @@ describe("MongoPayoutStore on CongoServer", () => {
         expect(Exit.isFailure(exit) && exit.cause._tag).toBe("Die")
       })
     )
+  })
+
+  describe("a write that lands between the store's read and its compare-and-set", () => {
+    /** Run once, right after the store's next read of a transaction document, before it writes. */
+    let afterRead: ((transactions: Collection) => Promise<unknown>) | undefined
+    const interleaved = Layer.effect(
+      Mongo.Mongo,
+      Effect.map(Mongo.Mongo, (m) => {
+        const collection = (name: string) => {
+          const real = m.db.collection(name)
+          if (name !== "transactions") return real
+          return Object.create(real, {
+            findOne: {
+              value: async (...args: Parameters<Collection["findOne"]>) => {
+                const doc = await real.findOne(...args)
+                const hook = afterRead
+                afterRead = undefined
+                if (hook) await hook(real)
+                return doc
+              }
+            }
+          }) as Collection
+        }
+        return { client: m.client, db: Object.create(m.db, { collection: { value: collection } }) as Db }
+      })
+    )
+    const hooked = Layer.orDie(
+      // fresh: it.layer memoizes layers across blocks; this store needs its own server and the hooked client
+      Layer.provide(
+        Layer.fresh(MongoPayoutStore.layerWithoutClient),
+        Layer.provide(interleaved, Layer.fresh(congoClient))
+      )
+    )
+
+    it.layer(hooked)((it) => {
+      it.effect("a take-over of an expired lease loses to the heartbeat that renewed it meanwhile", () =>
+        Effect.gen(function* () {
+          const s = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const t = yield* s.reserve(payout(userId, 300), null)
+          const first = yield* s.startProcessing(t.transactionId, 0, { owner: "w1", ms: 1_000 })
+          if (first._tag !== "Claimed") return expect.unreachable()
+          const old = attemptOf(first.transaction)
+          yield* TestClock.adjust(1_000)
+          const now = first.transaction.claimedUntil
+          // w2 reads the lease as expired; w1's heartbeat renews it before w2 writes
+          afterRead = (transactions) =>
+            transactions.updateOne(
+              { transactionId: t.transactionId, claimedBy: "w1" },
+              { $set: { claimedUntil: now + 10_000 } }
+            )
+          const takeover = yield* s.startProcessing(t.transactionId, 0, { owner: "w2", ms: 1_000 })
+          expect(afterRead).toBeUndefined()
+          expect(takeover).toMatchObject({ _tag: "Busy", transaction: { attempts: 1, claimedBy: "w1" } })
+          expect(yield* s.settle(old)).toMatchObject({ moved: true, transaction: { _tag: "completed" } })
+          expect((yield* s.reconcile).differences).toEqual([])
+        })
+      )
+    })
   })
 
   it.live("a server that stops answering is ServiceUnavailable, not a defect", () =>
