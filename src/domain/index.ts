@@ -1,6 +1,7 @@
 export * from "./account.js"
 export * from "./errors.js"
 export * from "./events.js"
+export * from "./idempotency.js"
 export * from "./ids.js"
 export * from "./ledger.js"
 export * from "./money.js"

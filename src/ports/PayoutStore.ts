@@ -6,6 +6,8 @@ import type {
   Currency,
   IdempotencyKeyInUse,
   IdempotencyKeyReused,
+  IdempotencyScope,
+  IdempotentResult,
   InsufficientBalance,
   LeaseRequest,
   Minor,
@@ -26,34 +28,19 @@ import type {
   UserStatus
 } from "../domain/index.js"
 
-/** What an Idempotency-Key is bound to: a scope (`payout:<userId>`, `credit:<userId>`), a key and the request's fingerprint. */
-export interface IdempotencyClaim {
-  readonly scope: string
+/** What an Idempotency-Key is bound to: its scope, the key and the request's fingerprint. */
+export interface IdempotencyClaim<S extends IdempotencyScope = IdempotencyScope> {
+  readonly scope: S
   readonly key: string
   readonly fingerprint: string
 }
 
 /** Proof that this request holds the pending record of its key. */
 export interface IdempotencyTicket {
-  readonly scope: string
+  readonly scope: IdempotencyScope
   readonly key: string
   readonly token: string
 }
-
-/** The first answer of a key, replayed as is. */
-export type IdempotentResult =
-  | {
-      readonly _tag: "Payout"
-      readonly transactionId: TransactionId
-      readonly amount: Minor
-      readonly currency: Currency
-    }
-  | {
-      readonly _tag: "Credit"
-      readonly userId: UserId
-      readonly currency: Currency
-      readonly available: Minor
-    }
 
 export type IdempotencyBegin =
   | { readonly _tag: "Started"; readonly ticket: IdempotencyTicket }
@@ -178,8 +165,5 @@ export interface PayoutStoreShape {
   readonly reconcile: Effect.Effect<ReconcileReport, ServiceUnavailable>
   readonly ping: Effect.Effect<void, ServiceUnavailable>
 }
-
-/** Idempotency records are kept at least this long after their request was answered. */
-export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000
 
 export class PayoutStore extends Context.Tag("swiftpay/PayoutStore")<PayoutStore, PayoutStoreShape>() {}

@@ -4,6 +4,7 @@ import {
   Currency,
   type IdempotencyKeyInUse,
   type IdempotencyKeyReused,
+  IdempotencyScope,
   type Minor,
   parseWithAmount,
   type ServiceUnavailable,
@@ -52,7 +53,8 @@ const make = Effect.gen(function* () {
 
   const credit = Effect.fn("Accounts.credit")(function* (userId: UserId, body: unknown, key: string | null) {
     const request = yield* parse(body)
-    const claim = key === null ? null : { scope: `credit:${userId}`, key, fingerprint: fingerprint(request) }
+    const claim =
+      key === null ? null : { scope: IdempotencyScope.credit(userId), key, fingerprint: fingerprint(request) }
     const outcome = yield* withIdempotency(store, claim, leaseMs, (ticket) =>
       store.credit({ userId, ...request }, ticket)
     )
@@ -60,9 +62,8 @@ const make = Effect.gen(function* () {
       const { currency, available } = outcome.value
       return { userId, currency, available, replayed: false }
     }
-    const first = outcome.result
-    if (first._tag !== "Credit") return yield* Effect.dieMessage("credit key holds a payout result")
-    return { userId, currency: first.currency, available: first.available, replayed: true }
+    const { currency, available } = outcome.result
+    return { userId, currency, available, replayed: true }
   })
 
   return { credit } satisfies AccountsShape

@@ -2,11 +2,13 @@ import { Config, Context, Effect, Layer, Metric, Option } from "effect"
 import {
   type Currency,
   Forbidden,
+  IdempotencyScope,
   type IntakeError,
   inCurrencyOf,
   type Minor,
   makeTransactionId,
   type PayoutRequest,
+  type PayoutScope,
   parsePayoutRequest,
   RateLimitExceeded,
   ServiceUnavailable,
@@ -42,13 +44,9 @@ export const mayActFor = (actor: Actor, userId: UserId): boolean => actor.role =
 export const rateLimitKey = (actor: Actor): string =>
   actor.role === "admin" ? `rl:admin:${actor.userId}` : `rl:user:${actor.userId}`
 
-/**
- * Keys are scoped per target user and actor: a user's own keys by the user
- * (`payout:<userId>`, as they always were), an admin's by user and admin, so an
- * admin's key never replays, blocks or 422s the user's (userIds hold no `:`).
- */
-export const idempotencyScope = (actor: Actor, userId: UserId): string =>
-  actor.role === "admin" ? `payout:${userId}:admin:${actor.userId}` : `payout:${userId}`
+/** Keys are scoped per target user and actor: an admin's keys for a user are the admin's own. */
+export const idempotencyScope = (actor: Actor, userId: UserId): PayoutScope =>
+  IdempotencyScope.payout(userId, actor.role === "admin" ? actor.userId : null)
 
 export interface IntakeRequest {
   readonly actor: Actor
@@ -145,9 +143,8 @@ const make = Effect.gen(function* () {
         : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
     const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
     if (outcome._tag === "Replay") {
-      const first = outcome.result
-      if (first._tag !== "Payout") return yield* Effect.dieMessage("payout key holds a credit result")
-      return { ...first, userId: request.userId, replayed: true, rateLimit } satisfies Accepted
+      const { transactionId, amount, currency } = outcome.result
+      return { transactionId, amount, currency, userId: request.userId, replayed: true, rateLimit } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })

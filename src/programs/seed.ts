@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { type Currency, minor, UserId } from "../domain/index.js"
+import { type Currency, IdempotencyScope, minor, UserId } from "../domain/index.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 
@@ -52,7 +52,7 @@ export const seedUsers = Effect.gen(function* () {
     const accounts = yield* store.accounts(u.userId)
     if (accounts.some((a) => a.funded > 0)) continue
     const request = { userId: u.userId, amount: minor(u.balanceMinor), currency: u.currency }
-    const claim = { scope: `credit:${u.userId}`, key: "seed", fingerprint: fingerprint(request) }
+    const claim = { scope: IdempotencyScope.credit(u.userId), key: "seed", fingerprint: fingerprint(request) }
     const outcome = yield* withIdempotency(store, claim, 60_000, (ticket) => store.credit(request, ticket))
     if (outcome._tag === "Fresh") funded.push(u.userId)
   }

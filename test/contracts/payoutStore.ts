@@ -4,6 +4,7 @@ import {
   attemptOf,
   type Currency,
   GIVEN_UP,
+  IdempotencyScope,
   minor,
   type NewPayout,
   TransactionId,
@@ -308,7 +309,7 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const claim = { scope: `payout:${userId}`, key: "k1", fingerprint: "f1" }
+          const claim = { scope: IdempotencyScope.payout(userId), key: "k1", fingerprint: "f1" }
           const begun = yield* store.beginIdempotent(claim, 60_000)
           if (begun._tag !== "Started") return expect.unreachable()
           expect((yield* Effect.flip(store.beginIdempotent(claim, 60_000)))._tag).toBe("IdempotencyKeyInUse")
@@ -326,13 +327,13 @@ export const payoutStoreContract = (
           )
           expect(yield* balances(userId)).toMatchObject({ available: 900, held: 100 })
 
-          const other = { scope: `payout:${userId}`, key: "k2", fingerprint: "f" }
+          const other = { scope: IdempotencyScope.payout(userId), key: "k2", fingerprint: "f" }
           const second = yield* store.beginIdempotent(other, 60_000)
           if (second._tag !== "Started") return expect.unreachable()
           yield* store.abandonIdempotent(second.ticket)
           expect((yield* store.beginIdempotent(other, 60_000))._tag).toBe("Started")
 
-          const lapsing = { scope: `payout:${userId}`, key: "k3", fingerprint: "f" }
+          const lapsing = { scope: IdempotencyScope.payout(userId), key: "k3", fingerprint: "f" }
           const dead = yield* store.beginIdempotent(lapsing, 1_000)
           if (dead._tag !== "Started") return expect.unreachable()
           yield* advance(1_100)
@@ -340,16 +341,22 @@ export const payoutStoreContract = (
           expect(taken._tag).toBe("Started")
           const late = yield* Effect.flip(store.reserve(payout(userId, 1), dead.ticket))
           expect(late._tag).toBe("IdempotencyKeyInUse")
-          expect((yield* store.beginIdempotent({ ...claim, scope: "payout:someone_else" }, 60_000))._tag).toBe(
-            "Started"
-          )
+          // the same key in every other scope is another key: another user's, an admin's for this user, a credit's
+          const elsewhere = [
+            IdempotencyScope.payout(UserId.make("someone_else")),
+            IdempotencyScope.payout(userId, UserId.make("ops_admin")),
+            IdempotencyScope.credit(userId)
+          ]
+          for (const scope of elsewhere) {
+            expect((yield* store.beginIdempotent({ ...claim, scope, fingerprint: "f9" }, 60_000))._tag).toBe("Started")
+          }
         }))
 
       test("credit with an idempotency ticket remembers its answer", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(0)
-          const claim = { scope: `credit:${userId}`, key: "c1", fingerprint: "f" }
+          const claim = { scope: IdempotencyScope.credit(userId), key: "c1", fingerprint: "f" }
           const begun = yield* store.beginIdempotent(claim, 60_000)
           if (begun._tag !== "Started") return expect.unreachable()
           yield* store.credit({ userId, amount: minor(500), currency: "USD" }, begun.ticket)

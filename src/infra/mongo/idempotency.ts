@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto"
 import { Clock, Data, Effect, Option } from "effect"
-import { IdempotencyKeyInUse, IdempotencyKeyReused } from "../../domain/index.js"
-import { IDEMPOTENCY_RETENTION_MS, type IdempotencyBegin, type PayoutStoreShape } from "../../ports/PayoutStore.js"
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyKeyInUse, IdempotencyKeyReused, scopeKey } from "../../domain/index.js"
+import type { IdempotencyBegin, PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { decode, encode, IdempotencyDoc, PendingDoc } from "./documents.js"
 import { call, classify, query } from "./driver.js"
-import type { Records } from "./records.js"
+import { pendingFilter, type Records } from "./records.js"
 
 /** Another request changed the record between our read and our write: read again. */
 class LostRace extends Data.TaggedError("LostRace") {}
@@ -16,9 +16,10 @@ class LostRace extends Data.TaggedError("LostRace") {}
  */
 export const makeIdempotency = (r: Records): Pick<PayoutStoreShape, "beginIdempotent" | "abandonIdempotent"> => ({
   beginIdempotent: Effect.fn("MongoPayoutStore.beginIdempotent")(function* (claim, leaseMs) {
+    const scope = scopeKey(claim.scope)
     const attempt = Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
-      const doc = yield* call(() => r.c.idempotency.findOne({ scope: claim.scope, key: claim.key }))
+      const doc = yield* call(() => r.c.idempotency.findOne({ scope, key: claim.key }))
       const found: Option.Option<IdempotencyDoc> =
         doc === null ? Option.none() : Option.some(yield* decode(IdempotencyDoc)(doc))
       const live = Option.filter(found, (rec) => rec.expiresAt.getTime() > now)
@@ -31,7 +32,7 @@ export const makeIdempotency = (r: Records): Pick<PayoutStoreShape, "beginIdempo
       }
       const token = randomUUID()
       const next = yield* encode(PendingDoc)({
-        scope: claim.scope,
+        scope,
         key: claim.key,
         fingerprint: claim.fingerprint,
         expiresAt: new Date(now + IDEMPOTENCY_RETENTION_MS),
@@ -45,9 +46,7 @@ export const makeIdempotency = (r: Records): Pick<PayoutStoreShape, "beginIdempo
         const seen = found.value
         const same =
           seen.state === "pending" ? { token: seen.token } : { state: "completed", expiresAt: seen.expiresAt }
-        const replaced = yield* call(() =>
-          r.c.idempotency.replaceOne({ scope: claim.scope, key: claim.key, ...same }, { ...next })
-        )
+        const replaced = yield* call(() => r.c.idempotency.replaceOne({ scope, key: claim.key, ...same }, { ...next }))
         if (replaced.matchedCount === 0) return yield* Effect.fail(new LostRace())
       }
       return { _tag: "Started", ticket: { scope: claim.scope, key: claim.key, token } } satisfies IdempotencyBegin
@@ -61,6 +60,6 @@ export const makeIdempotency = (r: Records): Pick<PayoutStoreShape, "beginIdempo
   }),
 
   abandonIdempotent: Effect.fn("MongoPayoutStore.abandonIdempotent")((ticket) =>
-    query(call(() => r.c.idempotency.deleteOne({ ...ticket, state: "pending" }))).pipe(Effect.asVoid)
+    query(call(() => r.c.idempotency.deleteOne(pendingFilter(ticket)))).pipe(Effect.asVoid)
   )
 })

@@ -1,6 +1,14 @@
 import { randomUUID } from "node:crypto"
 import { Clock, Effect, Option } from "effect"
-import { IdempotencyKeyInUse, InsufficientBalance, initiate, UserNotActive, UserNotFound } from "../../domain/index.js"
+import {
+  creditResult,
+  IdempotencyKeyInUse,
+  InsufficientBalance,
+  initiate,
+  payoutResult,
+  UserNotActive,
+  UserNotFound
+} from "../../domain/index.js"
 import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { again, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
@@ -39,13 +47,7 @@ export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "cred
             now,
             session
           )
-          const result = {
-            _tag: "Payout",
-            transactionId: t.transactionId,
-            amount: t.amount,
-            currency: t.currency
-          } as const
-          yield* r.completeTicket(ticket, result, now, session)
+          yield* r.completeTicket(ticket, payoutResult(t), now, session)
           return t
         })
       )
@@ -79,13 +81,7 @@ export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "cred
             session
           )
           const after = moved.value
-          const result = {
-            _tag: "Credit",
-            userId: after.userId,
-            currency: after.currency,
-            available: after.available
-          } as const
-          yield* r.completeTicket(ticket, result, now, session)
+          yield* r.completeTicket(ticket, creditResult(after), now, session)
           return after
         })
       )

@@ -5,17 +5,20 @@ import {
   type AuditAction,
   type AuditEntry,
   type Currency,
+  IDEMPOTENCY_RETENTION_MS,
   IdempotencyKeyInUse,
+  type IdempotentResult,
   isOpen,
   type Minor,
   makePosting,
   type PostingKind,
+  scopeKey,
   type Transaction,
   type TransactionId,
   type User,
   type UserId
 } from "../../domain/index.js"
-import { IDEMPOTENCY_RETENTION_MS, type IdempotencyTicket, type IdempotentResult } from "../../ports/PayoutStore.js"
+import type { IdempotencyTicket } from "../../ports/PayoutStore.js"
 import type { MongoShape } from "./client.js"
 import {
   AccountDoc,
@@ -42,6 +45,14 @@ export const casFilter = (t: Transaction) => ({
 const inSession = (session: ClientSession | undefined) => (session === undefined ? {} : { session })
 
 /** Reads and writes shared by the store's operations; each takes the session of the transaction it belongs to. */
+/** The pending record a ticket holds: the compare-and-set of every idempotency step. */
+export const pendingFilter = (ticket: IdempotencyTicket) => ({
+  scope: scopeKey(ticket.scope),
+  key: ticket.key,
+  token: ticket.token,
+  state: "pending"
+})
+
 export const makeRecords = (mongo: MongoShape, c: Collections) => {
   const findOne = <A, I>(
     find: () => Promise<unknown>,
@@ -61,7 +72,7 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
   const holdsTicket = (ticket: IdempotencyTicket | null, session: ClientSession) =>
     ticket === null
       ? Effect.succeed(true)
-      : call(() => c.idempotency.countDocuments({ ...ticket, state: "pending" }, { session, limit: 1 })).pipe(
+      : call(() => c.idempotency.countDocuments(pendingFilter(ticket), { session, limit: 1 })).pipe(
           Effect.map((n) => n > 0)
         )
 
@@ -76,7 +87,7 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       : Effect.flatMap(encode(IdempotentResultDoc)(result), (stored) =>
           call(() =>
             c.idempotency.updateOne(
-              { ...ticket, state: "pending" },
+              pendingFilter(ticket),
               {
                 $set: { state: "completed", result: stored, expiresAt: new Date(now + IDEMPOTENCY_RETENTION_MS) },
                 $unset: { token: "", leaseUntil: "" }

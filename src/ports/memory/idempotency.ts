@@ -1,13 +1,14 @@
 import { randomUUID } from "node:crypto"
 import { Either } from "effect"
-import { IdempotencyKeyInUse, IdempotencyKeyReused } from "../../domain/index.js"
 import {
   IDEMPOTENCY_RETENTION_MS,
-  type IdempotencyBegin,
-  type IdempotencyClaim,
-  type IdempotencyTicket,
-  type IdempotentResult
-} from "../PayoutStore.js"
+  IdempotencyKeyInUse,
+  IdempotencyKeyReused,
+  type IdempotencyScope,
+  type IdempotentResult,
+  scopeKey
+} from "../../domain/index.js"
+import type { IdempotencyBegin, IdempotencyClaim, IdempotencyTicket } from "../PayoutStore.js"
 
 type IdempotencyRecord = {
   readonly fingerprint: string
@@ -17,7 +18,7 @@ type IdempotencyRecord = {
     | { readonly _tag: "completed"; readonly result: IdempotentResult }
 }
 
-const keyOf = (scope: string, key: string) => `${scope}\u0000${key}`
+const keyOf = (scope: IdempotencyScope, key: string) => `${scopeKey(scope)}\u0000${key}`
 
 /**
  * The in-memory store's idempotency records. Plain synchronous functions: the

@@ -6,6 +6,7 @@ import {
   type AuditAction,
   type AuditEntry,
   type Currency,
+  creditResult,
   emptyAccount,
   IdempotencyKeyInUse,
   InsufficientBalance,
@@ -17,6 +18,7 @@ import {
   type Posting,
   type PostingKind,
   type Processing,
+  payoutResult,
   reconcile,
   type Transaction,
   TransactionNotFound,
@@ -168,13 +170,7 @@ export const make = (): PayoutStoreShape => {
         transactions.set(t.transactionId, t)
         moveMoney(t.userId, t.currency, "RESERVE", t.amount, t.transactionId, `${t.transactionId}:RESERVE`, now)
         audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency }, now)
-        const result = {
-          _tag: "Payout",
-          transactionId: t.transactionId,
-          amount: t.amount,
-          currency: t.currency
-        } as const
-        idempotency.complete(ticket, result, now)
+        idempotency.complete(ticket, payoutResult(t), now)
         return Effect.succeed<Transaction>(t)
       }),
 
@@ -187,11 +183,7 @@ export const make = (): PayoutStoreShape => {
         if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
         const after = moveMoney(input.userId, input.currency, "FUND", input.amount, null, randomUUID(), now)
         audit(input.userId, null, "ACCOUNT_CREDITED", { amount: input.amount, currency: input.currency }, now)
-        idempotency.complete(
-          ticket,
-          { _tag: "Credit", userId: input.userId, currency: input.currency, available: after.available },
-          now
-        )
+        idempotency.complete(ticket, creditResult(after), now)
         return Effect.succeed(after)
       }),
 
