@@ -1,7 +1,6 @@
 import { Clock, ConfigError, Context, Data, Effect, Layer, Option, Redacted, Schema } from "effect"
 import { errors, jwtVerify, SignJWT } from "jose"
-import { UserId } from "../domain/index.js"
-import type { Actor } from "../programs/PayoutIntake.js"
+import { type Actor, UserId } from "../domain/index.js"
 import { DEFAULT_JWT_MAX_TTL_SECONDS, DEVELOPMENT_SECRET, Settings } from "../settings.js"
 
 export { DEVELOPMENT_SECRET } from "../settings.js"

@@ -10,12 +10,11 @@ import {
   Queue,
   type Tracer
 } from "effect"
-import { type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
+import { type Actor, type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
 import { Jwt } from "../../src/http/Jwt.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import type { MemoryQueue } from "../../src/ports/memory/queue.js"
 import type { MemoryRail } from "../../src/ports/memory/rail.js"
-import type { Actor } from "../../src/programs/PayoutIntake.js"
 import * as Embedded from "../../src/runtime/embedded.js"
 import { boundPort } from "../../src/runtime/httpServer.js"
 
