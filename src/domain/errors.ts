@@ -1,48 +1,146 @@
-import { Data } from "effect"
+import { HttpApiSchema } from "@effect/platform"
+import { Schema } from "effect"
 
-export interface FieldIssue {
-  readonly field: string
-  readonly message: string
+/*
+ * Errors a client can be answered with: each class carries its HTTP status (an
+ * annotation: the Effect examples keep it on the domain error too, so one class
+ * is the whole truth), its stable wire `code` and its client-facing `message`.
+ * Fields that only the server knows (ids, amounts, the dependency) are optional:
+ * a client decoding the answer has the wire body only.
+ */
+
+export const FieldIssue = Schema.Struct({ field: Schema.String, message: Schema.String }).annotations({
+  identifier: "FieldIssue"
+})
+export type FieldIssue = typeof FieldIssue.Type
+
+export class ValidationError extends Schema.TaggedError<ValidationError>()(
+  "ValidationError",
+  { message: Schema.String, details: Schema.Array(FieldIssue) },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  static readonly code = "VALIDATION_ERROR"
 }
 
-export class ValidationError extends Data.TaggedError("ValidationError")<{
-  readonly message: string
-  readonly details: ReadonlyArray<FieldIssue>
-}> {}
+export class InsufficientBalance extends Schema.TaggedError<InsufficientBalance>()(
+  "InsufficientBalance",
+  { available: Schema.optional(Schema.Number), requested: Schema.optional(Schema.Number) },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  static readonly code = "INSUFFICIENT_BALANCE"
+  override get message() {
+    return "Insufficient balance for this payout"
+  }
+}
 
-export class UserNotFound extends Data.TaggedError("UserNotFound")<{ readonly userId: string }> {}
-export class UserNotActive extends Data.TaggedError("UserNotActive")<{
-  readonly userId: string
-  readonly status: string
-}> {}
-export class UserExists extends Data.TaggedError("UserExists")<{ readonly userId: string }> {}
-export class InsufficientBalance extends Data.TaggedError("InsufficientBalance")<{
-  readonly available: number
-  readonly requested: number
-}> {}
-export class TransactionNotFound extends Data.TaggedError("TransactionNotFound")<{
-  readonly transactionId: string
-}> {}
+/** The identity may not act on this resource. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { message: Schema.optionalWith(Schema.String, { default: () => "You may not act on this resource" }) },
+  HttpApiSchema.annotations({ status: 403 })
+) {
+  static readonly code = "FORBIDDEN"
+}
+
+export class UserNotActive extends Schema.TaggedError<UserNotActive>()(
+  "UserNotActive",
+  { userId: Schema.optional(Schema.String), status: Schema.String },
+  HttpApiSchema.annotations({ status: 403 })
+) {
+  static readonly code = "USER_NOT_ACTIVE"
+  static readonly prefix = "User account is "
+  override get message() {
+    return `${UserNotActive.prefix}${this.status}`
+  }
+}
+
+export class UserNotFound extends Schema.TaggedError<UserNotFound>()(
+  "UserNotFound",
+  { userId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "USER_NOT_FOUND"
+  override get message() {
+    return "User not found"
+  }
+}
+
+export class TransactionNotFound extends Schema.TaggedError<TransactionNotFound>()(
+  "TransactionNotFound",
+  { transactionId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "TRANSACTION_NOT_FOUND"
+  override get message() {
+    return "Transaction not found"
+  }
+}
+
+export class UserExists extends Schema.TaggedError<UserExists>()(
+  "UserExists",
+  { userId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "USER_EXISTS"
+  override get message() {
+    return "A user with this userId already exists"
+  }
+}
+
 /** The per-user lock stayed busy through all its retries. */
-export class ConcurrentRequest extends Data.TaggedError("ConcurrentRequest")<{ readonly userId: string }> {}
+export class ConcurrentRequest extends Schema.TaggedError<ConcurrentRequest>()(
+  "ConcurrentRequest",
+  { userId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "CONCURRENT_REQUEST"
+  override get message() {
+    return "Another request for this user is in progress; retry shortly"
+  }
+}
+
 /** A request with the same Idempotency-Key has not been answered yet. */
-export class IdempotencyKeyInUse extends Data.TaggedError("IdempotencyKeyInUse")<{ readonly key: string }> {}
+export class IdempotencyKeyInUse extends Schema.TaggedError<IdempotencyKeyInUse>()(
+  "IdempotencyKeyInUse",
+  { key: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "IDEMPOTENCY_KEY_IN_USE"
+  override get message() {
+    return "A request with this Idempotency-Key is still in progress"
+  }
+}
+
 /** Same Idempotency-Key, different body. */
-export class IdempotencyKeyReused extends Data.TaggedError("IdempotencyKeyReused")<{ readonly key: string }> {}
-export class RateLimitExceeded extends Data.TaggedError("RateLimitExceeded")<{
-  readonly scope: "ip" | "user"
-  readonly limit: number
-  /** Milliseconds until the window resets: `Retry-After` is its ceiling in seconds. */
-  readonly resetMs: number
-}> {}
+export class IdempotencyKeyReused extends Schema.TaggedError<IdempotencyKeyReused>()(
+  "IdempotencyKeyReused",
+  { key: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 422 })
+) {
+  static readonly code = "IDEMPOTENCY_KEY_REUSED"
+  override get message() {
+    return "This Idempotency-Key was used with a different request body"
+  }
+}
+
 /** A dependency did not answer; raised before any money moved. */
-export class ServiceUnavailable extends Data.TaggedError("ServiceUnavailable")<{
-  readonly dependency: string
-  /** Where it was tried (credentials masked), for logs and start-up errors; never sent to clients. */
-  readonly at?: string | undefined
-  /** What the driver said. */
-  readonly reason?: string | undefined
-}> {}
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  {
+    /** For logs and start-up errors; never sent to clients (a decoded answer says "unknown"). */
+    dependency: Schema.String,
+    /** Where it was tried (credentials masked), for logs and start-up errors. */
+    at: Schema.optional(Schema.String),
+    /** What the driver said. */
+    reason: Schema.optional(Schema.String)
+  },
+  HttpApiSchema.annotations({ status: 503 })
+) {
+  static readonly code = "SERVICE_UNAVAILABLE"
+  override get message() {
+    return "Service temporarily unavailable; no money has moved"
+  }
+}
 
 export type IntakeError =
   | ValidationError
@@ -52,8 +150,4 @@ export type IntakeError =
   | ConcurrentRequest
   | IdempotencyKeyInUse
   | IdempotencyKeyReused
-  | RateLimitExceeded
   | ServiceUnavailable
-
-/** The identity may not act on this resource. */
-export class Forbidden extends Data.TaggedError("Forbidden")<{ readonly reason: string }> {}

@@ -1,7 +1,7 @@
 import { Effect, Either, Schema } from "effect"
 import { TransactionId } from "../domain/index.js"
 import type { HistoryCursor } from "../ports/PayoutStore.js"
-import { validationError } from "./api/errors.js"
+import { invalid } from "./request.js"
 
 /** The opaque `nextCursor`: base64url of the last row's {createdAt, transactionId}. */
 const Cursor = Schema.compose(
@@ -15,6 +15,6 @@ export const encodeCursor = (cursor: HistoryCursor): string =>
 export const decodeCursor = (text: string) =>
   Schema.decodeUnknown(Cursor)(text).pipe(
     Effect.mapError(() =>
-      validationError("Invalid cursor", [{ field: "cursor", message: "cursor must be a nextCursor from this API" }])
+      invalid("Invalid cursor", [{ field: "cursor", message: "cursor must be a nextCursor from this API" }])
     )
   )

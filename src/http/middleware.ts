@@ -2,10 +2,11 @@ import { HttpApiBuilder, type HttpApp, HttpIncomingMessage, HttpMiddleware, Http
 import { Effect, Metric, Option } from "effect"
 import { Settings } from "../settings.js"
 import { accessLog } from "./accessLog.js"
+import { PayloadTooLarge } from "./api/errors.js"
 import { httpDuration, httpRequests } from "./metrics.js"
 import { isProbe, routerPath } from "./paths.js"
 import { perIpLimit } from "./rateLimit.js"
-import { MAX_BODY_BYTES, tooLarge } from "./request.js"
+import { MAX_BODY_BYTES } from "./request.js"
 import { renderErrors } from "./respond.js"
 import { routeOf } from "./routes.js"
 import { withSecurityHeaders } from "./securityHeaders.js"
@@ -18,7 +19,7 @@ const bodyLimit = <E, R>(app: HttpApp.Default<E, R>) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
     const declared = Number(request.headers["content-length"] ?? "0")
-    if (declared > MAX_BODY_BYTES) return yield* tooLarge
+    if (declared > MAX_BODY_BYTES) return yield* new PayloadTooLarge()
     return yield* app
   }).pipe(HttpIncomingMessage.withMaxBodySize(Option.some(MAX_BODY_BYTES)))
 

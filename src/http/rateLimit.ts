@@ -2,11 +2,10 @@ import { type HttpApp, HttpServerRequest } from "@effect/platform"
 import { Config, Effect, Option } from "effect"
 import { RateLimiter } from "../ports/RateLimiter.js"
 import { Settings } from "../settings.js"
-import { ApiError } from "./api/errors.js"
+import { RateLimitExceeded } from "./api/errors.js"
 import { clientIp } from "./clientIp.js"
-import { orApiError, rateLimitHeaders } from "./errors.js"
 import { isUnlimited, routerPath } from "./paths.js"
-import { withResponseHeaders } from "./respond.js"
+import { rateLimitHeaders, withResponseHeaders } from "./respond.js"
 
 /**
  * RATE_LIMIT_MAX_REQUESTS per client IP and window, on every request but
@@ -26,17 +25,9 @@ export const perIpLimit = Effect.gen(function* () {
       const request = yield* HttpServerRequest.HttpServerRequest
       if (isUnlimited(routerPath(request.url))) return yield* app
       const ip = clientIp(Option.getOrUndefined(request.remoteAddress), request.headers["x-forwarded-for"], hops)
-      const decision = yield* orApiError(limiter.hit(`rl:${ip}`, limit, windowMs))
+      const decision = yield* limiter.hit(`rl:${ip}`, limit, windowMs)
       yield* withResponseHeaders(rateLimitHeaders(decision))
-      if (!decision.allowed) {
-        const headers = rateLimitHeaders(decision)
-        return yield* new ApiError({
-          status: 429,
-          code: "RATE_LIMIT_EXCEEDED",
-          message: "Too many requests, please try again later",
-          headers: { ...headers, "retry-after": headers["ratelimit-reset"] }
-        })
-      }
+      if (!decision.allowed) return yield* new RateLimitExceeded({ limit: decision.limit, resetMs: decision.resetMs })
       return yield* app
     })
 })

@@ -1,15 +1,12 @@
 import { type HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
-import { ApiError, validationError } from "./api/errors.js"
+import { type FieldIssue, ValidationError } from "../domain/index.js"
+import { MAX_BODY_BYTES, PayloadTooLarge } from "./api/errors.js"
 
-/** Request bodies above this are refused with 413 before they are parsed. */
-export const MAX_BODY_BYTES = 16 * 1024
+export { MAX_BODY_BYTES }
 
-export const tooLarge = new ApiError({
-  status: 413,
-  code: "PAYLOAD_TOO_LARGE",
-  message: `Request body must be at most ${MAX_BODY_BYTES} bytes`
-})
+export const invalid = (message: string, details: ReadonlyArray<FieldIssue> = []) =>
+  new ValidationError({ message, details })
 
 export const isBodyTooLarge = (e: HttpServerError.RequestError): boolean =>
   e.cause instanceof Error && e.cause.message === "maxBytes exceeded"
@@ -25,30 +22,28 @@ export const readJsonBody = Effect.gen(function* () {
   const request = yield* HttpServerRequest.HttpServerRequest
   const type = (request.headers["content-type"] ?? "").toLowerCase()
   if (!/^application\/json\s*(;|$)/.test(type)) {
-    return yield* validationError("Content-Type must be application/json", [
+    return yield* invalid("Content-Type must be application/json", [
       { field: "content-type", message: "expected application/json" }
     ])
   }
   const text = yield* request.text.pipe(
-    Effect.mapError((e) => (isBodyTooLarge(e) ? tooLarge : validationError("Could not read the request body")))
+    Effect.mapError((e) => (isBodyTooLarge(e) ? new PayloadTooLarge() : invalid("Could not read the request body")))
   )
   return yield* Schema.decode(Json)(text).pipe(
-    Effect.mapError(() =>
-      validationError("Malformed JSON body", [{ field: "body", message: "body is not valid JSON" }])
-    )
+    Effect.mapError(() => invalid("Malformed JSON body", [{ field: "body", message: "body is not valid JSON" }]))
   )
 })
 
 const PRINTABLE_ASCII = /^[\x20-\x7E]{1,255}$/
 
 /** `Idempotency-Key`: absent, or 1..255 printable ASCII characters. */
-export const idempotencyKey = (raw: string | undefined): Either.Either<string | null, ApiError> =>
+export const idempotencyKey = (raw: string | undefined): Either.Either<string | null, ValidationError> =>
   raw === undefined
     ? Either.right(null)
     : PRINTABLE_ASCII.test(raw)
       ? Either.right(raw)
       : Either.left(
-          validationError("Invalid Idempotency-Key", [
+          invalid("Invalid Idempotency-Key", [
             { field: "idempotency-key", message: "must be 1 to 255 printable ASCII characters" }
           ])
         )

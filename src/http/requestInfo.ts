@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto"
 import { Context, Effect, Option, Ref } from "effect"
-import type { Actor } from "../programs/PayoutIntake.js"
+import type { Actor } from "../domain/index.js"
 
 /**
  * What the access log line of a request needs from deeper in: who the request

@@ -6,13 +6,13 @@ import { AdminLive } from "./handlers/admin.js"
 import { AdminAuthenticationLive, AuthenticationLive } from "./handlers/auth.js"
 import { HealthLive, OpsHealthLive } from "./handlers/health.js"
 import { MetaLive, OpsMetaLive } from "./handlers/meta.js"
-import { PayoutsLive } from "./handlers/payouts.js"
+import { PayoutRateLimitLive, PayoutsLive } from "./handlers/payouts.js"
 import { EdgeMiddleware, isUntraced, OpsEdgeMiddleware } from "./middleware.js"
 import { routeOf } from "./routes.js"
 
 const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
   Layer.provide([PayoutsLive, AdminLive, HealthLive, MetaLive]),
-  Layer.provide([AuthenticationLive, AdminAuthenticationLive])
+  Layer.provide([AuthenticationLive, AdminAuthenticationLive, PayoutRateLimitLive])
 )
 
 /**

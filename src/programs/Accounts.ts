@@ -1,14 +1,13 @@
-import { Config, Context, Effect, Either, Layer, Schema } from "effect"
+import { Config, Context, Effect, Either, Layer } from "effect"
 import {
-  AmountInput,
-  Currency,
+  CreditBody,
+  type Currency,
   type IdempotencyKeyInUse,
   type IdempotencyKeyReused,
   IdempotencyScope,
   type Minor,
   parseWithAmount,
   type ServiceUnavailable,
-  says,
   type UserId,
   type UserNotActive,
   type UserNotFound,
@@ -18,10 +17,6 @@ import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 
-export const CreditBody = Schema.Struct({
-  amount: AmountInput,
-  currency: Currency.annotations(says("currency must be one of USD, EUR, GBP, INR"))
-}).annotations({ message: () => "the body must be a JSON object" })
 const parseCredit = parseWithAmount(CreditBody, "credit request")
 
 export interface Credited {

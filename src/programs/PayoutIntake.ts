@@ -1,7 +1,10 @@
 import { Config, Context, Effect, Layer, Metric, Option } from "effect"
 import {
+  type Actor,
+  type Authorized,
+  actFor,
   type Currency,
-  Forbidden,
+  type Forbidden,
   IdempotencyScope,
   type IntakeError,
   inCurrencyOf,
@@ -10,7 +13,6 @@ import {
   type PayoutRequest,
   type PayoutScope,
   parsePayoutRequest,
-  RateLimitExceeded,
   ServiceUnavailable,
   type Transaction,
   type TransactionId,
@@ -22,27 +24,12 @@ import {
 import { EventBus } from "../ports/EventBus.js"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { type IdempotencyTicket, PayoutStore } from "../ports/PayoutStore.js"
-import { type RateLimitDecision, RateLimiter } from "../ports/RateLimiter.js"
 import { UserLock } from "../ports/UserLock.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 import { intakeLatency, intakePublishDeferred, payoutsAccepted } from "./metrics.js"
-
-export interface Actor {
-  readonly userId: UserId
-  readonly role: "user" | "admin"
-}
-
-export const mayActFor = (actor: Actor, userId: UserId): boolean => actor.role === "admin" || actor.userId === userId
-
-/**
- * The per-user payout bucket is the actor's own: an admin's payouts, for whomever,
- * count against the admin, never against that user or a user with the admin's id.
- */
-export const rateLimitKey = (actor: Actor): string =>
-  actor.role === "admin" ? `rl:admin:${actor.userId}` : `rl:user:${actor.userId}`
 
 /** Keys are scoped per target user and actor: an admin's keys for a user are the admin's own. */
 export const idempotencyScope = (actor: Actor, userId: UserId): PayoutScope =>
@@ -63,7 +50,6 @@ export interface Accepted {
   readonly currency: Currency
   /** True when this answers an earlier request with the same Idempotency-Key. */
   readonly replayed: boolean
-  readonly rateLimit: RateLimitDecision
 }
 
 export interface PayoutIntakeShape {
@@ -73,14 +59,11 @@ export interface PayoutIntakeShape {
 const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const lock = yield* UserLock
-  const limiter = yield* RateLimiter
   const queue = yield* PayoutQueue
   const bus = yield* EventBus
   const config = yield* Config.all({
     minMinor: Settings.minPayoutMinor,
     maxMinor: Settings.maxPayoutMinor,
-    userLimit: Settings.userRateLimitMaxRequests,
-    windowMs: Settings.rateLimitWindowMs,
     leaseMs: Settings.idempotencyLeaseMs,
     publishTimeoutMs: Settings.queuePublishTimeoutMs,
     breakerCooldownMs: Settings.queueBreakerCooldownMs
@@ -117,7 +100,8 @@ const make = Effect.gen(function* () {
       )
     )
 
-  const activeUser = (userId: UserId) =>
+  /** Reading the user is reading the account: it takes the policy's proof. */
+  const activeUser = ({ target: userId }: Authorized<UserId>) =>
     Effect.flatMap(
       store.getUser(userId),
       (user): Effect.Effect<User, UserNotFound | UserNotActive> =>
@@ -129,13 +113,9 @@ const make = Effect.gen(function* () {
     )
 
   const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
-    const rateLimit = yield* limiter.hit(rateLimitKey(actor), config.userLimit, config.windowMs)
-    if (!rateLimit.allowed) {
-      return yield* new RateLimitExceeded({ scope: "user", limit: rateLimit.limit, resetMs: rateLimit.resetMs })
-    }
     const input = yield* parsePayoutRequest(body, config)
-    if (!mayActFor(actor, input.userId)) return yield* new Forbidden({ reason: "not your account" })
-    const request = inCurrencyOf(input, (yield* activeUser(input.userId)).currency)
+    const account = yield* actFor(actor, input.userId)
+    const request = inCurrencyOf(input, (yield* activeUser(account)).currency)
 
     const claim =
       idempotencyKey === null
@@ -144,7 +124,7 @@ const make = Effect.gen(function* () {
     const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
     if (outcome._tag === "Replay") {
       const { transactionId, amount, currency } = outcome.result
-      return { transactionId, amount, currency, userId: request.userId, replayed: true, rateLimit } satisfies Accepted
+      return { transactionId, amount, currency, userId: request.userId, replayed: true } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
@@ -156,8 +136,7 @@ const make = Effect.gen(function* () {
       userId: t.userId,
       amount: t.amount,
       currency: t.currency,
-      replayed: false,
-      rateLimit
+      replayed: false
     }
   })
 
@@ -171,7 +150,7 @@ const make = Effect.gen(function* () {
 })
 
 /**
- * The gateway's use case: user rate limit → validate → ownership → user →
+ * The gateway's use case (after the HTTP edge's per-user rate limit): validate → ownership → user →
  * idempotency → user lease →
  * atomic reserve → PAYOUT_INITIATED → publish (bounded by QUEUE_PUBLISH_TIMEOUT_MS,
  * skipped while the breaker is open). Once reserved, the payout is durable: when

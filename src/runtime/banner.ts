@@ -1,8 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { Console, Effect, Layer } from "effect"
-import { UserId } from "../domain/index.js"
+import { type Actor, UserId } from "../domain/index.js"
 import { Jwt } from "../ports/Jwt.js"
-import type { Actor } from "../programs/PayoutIntake.js"
 import { seededUsers } from "../programs/seed.js"
 
 const TOKEN_TTL_SECONDS = 24 * 60 * 60

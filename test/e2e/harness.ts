@@ -10,13 +10,12 @@ import {
   Queue,
   type Tracer
 } from "effect"
-import { type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
+import { type Actor, type PayoutEvent, type PayoutEventType, UserId } from "../../src/domain/index.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import { Jwt } from "../../src/ports/Jwt.js"
 import type { MemoryQueue } from "../../src/ports/memory/payoutQueue.js"
 import type { MemoryRail } from "../../src/ports/memory/settlementRail.js"
 import type { RailBook } from "../../src/ports/RailBook.js"
-import type { Actor } from "../../src/programs/PayoutIntake.js"
 import * as Embedded from "../../src/runtime/embedded.js"
 import { boundPort } from "../../src/runtime/httpServer.js"
 

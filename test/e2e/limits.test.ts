@@ -77,6 +77,36 @@ describe("per-user payout limit (USER_RATE_LIMIT_MAX_REQUESTS)", () => {
   })
 })
 
+describe("per-user payout limit, in order and without side effects", () => {
+  let server: Server
+  beforeAll(async () => {
+    server = await startServer({ config: { USER_RATE_LIMIT_MAX_REQUESTS: "3", RATE_LIMIT_MAX_REQUESTS: "50" } })
+  })
+  afterAll(() => server.stop())
+
+  it("a refused payout holds nothing; refusals before the limit keep the per-IP headers", async () => {
+    const token = await server.token(user("user_003"))
+    const body = { userId: "user_003", amount: 1 }
+    const bad = await server.request("POST", "/api/payout", { token, body: { ...body, userId: "user_001" } })
+    expect([bad.status, bad.json.code]).toEqual([403, "FORBIDDEN"])
+    expect(bad.headers.get("ratelimit-limit")).toBe("50")
+    for (const _ of [1, 2]) expect((await server.request("POST", "/api/payout", { token, body })).status).toBe(202)
+    const limited = await server.request("POST", "/api/payout", { token, body })
+    expect([limited.status, limited.json.code]).toEqual([429, "USER_RATE_LIMIT_EXCEEDED"])
+    expect(limited.json.error).toBe("Too many payout requests for this user")
+    expect(limited.headers.get("ratelimit-remaining")).toBe("0")
+    const history = (await server.request("GET", "/api/payout/user/user_003/history", { token })).json
+    expect(history.count).toBe(2)
+    const other = await server.token(user("user_001"))
+    const ok = await server.request("POST", "/api/payout", { token: other, body: { userId: "user_001", amount: 1 } })
+    expect([ok.status, ok.headers.get("ratelimit-limit"), ok.headers.get("ratelimit-remaining")]).toEqual([
+      202,
+      "3",
+      "2"
+    ])
+  })
+})
+
 describe("an admin's payouts count against the admin's own bucket", () => {
   let server: Server
   beforeAll(async () => {

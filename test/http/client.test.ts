@@ -1,8 +1,8 @@
 import { FetchHttpClient, HttpApiClient, HttpClient, HttpClientRequest } from "@effect/platform"
-import { Effect, Either } from "effect"
+import { Effect, Either, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { UserId } from "../../src/domain/index.js"
-import { ApiError } from "../../src/http/api/errors.js"
+import { Forbidden, TransactionId, TransactionNotFound, UserId } from "../../src/domain/index.js"
+import { render } from "../../src/http/api/errors.js"
 import { SwiftPayApi } from "../../src/http/api/SwiftPayApi.js"
 import { type Server, startServer, user } from "../e2e/harness.js"
 
@@ -41,7 +41,7 @@ describe("HttpApiClient on the contract", () => {
     expect(result.found.transaction.transactionId).toBe(result.accepted.transactionId)
   })
 
-  it("errors decode into ApiError with their status and code", async () => {
+  it("errors decode into their class, with their status and code", async () => {
     const token = await server.token(user("user_002"))
     const outcome = await run(
       Effect.gen(function* () {
@@ -51,8 +51,24 @@ describe("HttpApiClient on the contract", () => {
     )
     expect(Either.isLeft(outcome)).toBe(true)
     if (Either.isLeft(outcome)) {
-      expect(outcome.left).toBeInstanceOf(ApiError)
-      expect(outcome.left).toMatchObject({ status: 403, code: "FORBIDDEN" })
+      expect(outcome.left).toBeInstanceOf(Forbidden)
+      expect(outcome.left).toMatchObject({ message: "You may not act on this resource" })
+      expect(Option.getOrThrow(render(outcome.left))).toMatchObject({ status: 403, code: "FORBIDDEN" })
     }
+  })
+
+  it("errors of one status decode by their code", async () => {
+    const token = await server.token(user("user_002"))
+    const outcome = await run(
+      Effect.gen(function* () {
+        const api = yield* client(token)
+        return yield* Effect.either(
+          api.payouts.get({ path: { transactionId: TransactionId.make("TXN_0_0000000000000000") } })
+        )
+      })
+    )
+    if (Either.isRight(outcome)) expect.fail("expected a 404")
+    expect(outcome.left).toBeInstanceOf(TransactionNotFound)
+    expect(Option.getOrThrow(render(outcome.left))).toMatchObject({ status: 404, code: "TRANSACTION_NOT_FOUND" })
   })
 })

@@ -1,5 +1,5 @@
 import { OpenApi } from "@effect/platform"
-import { Effect, Either, Metric, MetricBoundaries } from "effect"
+import { Effect, Either, Metric, MetricBoundaries, Option } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   ConcurrentRequest,
@@ -7,7 +7,6 @@ import {
   IdempotencyKeyInUse,
   IdempotencyKeyReused,
   InsufficientBalance,
-  RateLimitExceeded,
   ServiceUnavailable,
   TransactionId,
   TransactionNotFound,
@@ -16,40 +15,112 @@ import {
   UserNotFound,
   ValidationError
 } from "../../src/domain/index.js"
+import {
+  InternalError,
+  PayloadTooLarge,
+  RateLimitExceeded,
+  RouteNotFound,
+  render as renderError,
+  Unauthorized,
+  UserRateLimitExceeded
+} from "../../src/http/api/errors.js"
 import { SwiftPayApi } from "../../src/http/api/SwiftPayApi.js"
 import { decodeCursor, encodeCursor } from "../../src/http/cursor.js"
-import { type DomainError, toApiError } from "../../src/http/errors.js"
 import { render } from "../../src/http/prometheus.js"
 import { idempotencyKey } from "../../src/http/request.js"
+import { rateLimitHeaders } from "../../src/http/respond.js"
 import { routeOf } from "../../src/http/routes.js"
 
-describe("toApiError", () => {
-  it.each<[DomainError, number, string]>([
-    [new ValidationError({ message: "bad", details: [{ field: "amount", message: "x" }] }), 400, "VALIDATION_ERROR"],
-    [new UserNotFound({ userId: "u" }), 404, "USER_NOT_FOUND"],
-    [new UserNotActive({ userId: "u", status: "suspended" }), 403, "USER_NOT_ACTIVE"],
-    [new UserExists({ userId: "u" }), 409, "USER_EXISTS"],
-    [new InsufficientBalance({ available: 1, requested: 2 }), 400, "INSUFFICIENT_BALANCE"],
-    [new TransactionNotFound({ transactionId: "t" }), 404, "TRANSACTION_NOT_FOUND"],
-    [new ConcurrentRequest({ userId: "u" }), 409, "CONCURRENT_REQUEST"],
-    [new IdempotencyKeyInUse({ key: "k" }), 409, "IDEMPOTENCY_KEY_IN_USE"],
-    [new IdempotencyKeyReused({ key: "k" }), 422, "IDEMPOTENCY_KEY_REUSED"],
-    [new RateLimitExceeded({ scope: "ip", limit: 5, resetMs: 1500 }), 429, "RATE_LIMIT_EXCEEDED"],
-    [new RateLimitExceeded({ scope: "user", limit: 5, resetMs: 1500 }), 429, "USER_RATE_LIMIT_EXCEEDED"],
-    [new ServiceUnavailable({ dependency: "redis" }), 503, "SERVICE_UNAVAILABLE"],
-    [new Forbidden({ reason: "r" }), 403, "FORBIDDEN"]
-  ])("%s", (error, status, code) => {
-    const api = toApiError(error)
-    expect([api.status, api.code]).toEqual([status, code])
-    expect(api.message).not.toMatch(/redis|_tag/)
+describe("error rendering", () => {
+  it.each<[unknown, number, string, string]>([
+    [
+      new ValidationError({ message: "bad", details: [{ field: "amount", message: "x" }] }),
+      400,
+      "VALIDATION_ERROR",
+      "bad"
+    ],
+    [new UserNotFound({ userId: "u" }), 404, "USER_NOT_FOUND", "User not found"],
+    [new UserNotActive({ userId: "u", status: "suspended" }), 403, "USER_NOT_ACTIVE", "User account is suspended"],
+    [new UserExists({ userId: "u" }), 409, "USER_EXISTS", "A user with this userId already exists"],
+    [
+      new InsufficientBalance({ available: 1, requested: 2 }),
+      400,
+      "INSUFFICIENT_BALANCE",
+      "Insufficient balance for this payout"
+    ],
+    [new TransactionNotFound({ transactionId: "t" }), 404, "TRANSACTION_NOT_FOUND", "Transaction not found"],
+    [
+      new ConcurrentRequest({ userId: "u" }),
+      409,
+      "CONCURRENT_REQUEST",
+      "Another request for this user is in progress; retry shortly"
+    ],
+    [
+      new IdempotencyKeyInUse({ key: "k" }),
+      409,
+      "IDEMPOTENCY_KEY_IN_USE",
+      "A request with this Idempotency-Key is still in progress"
+    ],
+    [
+      new IdempotencyKeyReused({ key: "k" }),
+      422,
+      "IDEMPOTENCY_KEY_REUSED",
+      "This Idempotency-Key was used with a different request body"
+    ],
+    [
+      new RateLimitExceeded({ limit: 5, resetMs: 1500 }),
+      429,
+      "RATE_LIMIT_EXCEEDED",
+      "Too many requests, please try again later"
+    ],
+    [
+      new UserRateLimitExceeded({ limit: 5, resetMs: 1500 }),
+      429,
+      "USER_RATE_LIMIT_EXCEEDED",
+      "Too many payout requests for this user"
+    ],
+    [
+      new ServiceUnavailable({ dependency: "redis", reason: "ECONNREFUSED" }),
+      503,
+      "SERVICE_UNAVAILABLE",
+      "Service temporarily unavailable; no money has moved"
+    ],
+    [new Forbidden(), 403, "FORBIDDEN", "You may not act on this resource"],
+    [new Forbidden({ message: "Admin role required" }), 403, "FORBIDDEN", "Admin role required"],
+    [new Unauthorized({ message: "Token expired" }), 401, "UNAUTHORIZED", "Token expired"],
+    [new RouteNotFound({ path: "/nope" }), 404, "NOT_FOUND", "Route not found"],
+    [new PayloadTooLarge(), 413, "PAYLOAD_TOO_LARGE", "Request body must be at most 16384 bytes"],
+    [new InternalError(), 500, "INTERNAL_ERROR", "Internal server error"]
+  ])("%s", (error, status, code, message) => {
+    const rendered = Option.getOrThrow(renderError(error))
+    expect([rendered.status, rendered.code, rendered.body.error]).toEqual([status, code, message])
+    expect(JSON.stringify(rendered.body)).not.toMatch(/redis|ECONN|_tag/)
+  })
+
+  it("the wire shape: details and path only where they belong", () => {
+    expect(Option.getOrThrow(renderError(new ValidationError({ message: "bad", details: [] }))).body).toEqual({
+      success: false,
+      error: "bad",
+      code: "VALIDATION_ERROR",
+      details: []
+    })
+    expect(Option.getOrThrow(renderError(new RouteNotFound({ path: "/x" }))).body).toEqual({
+      success: false,
+      error: "Route not found",
+      code: "NOT_FOUND",
+      path: "/x"
+    })
+  })
+
+  it("anything else is not the contract's (answered as a defect)", () => {
+    expect(Option.isNone(renderError(new Error("boom")))).toBe(true)
   })
 
   it("429 carries whole-second Retry-After and RateLimit-*", () => {
-    expect(toApiError(new RateLimitExceeded({ scope: "user", limit: 5, resetMs: 1500 })).headers).toEqual({
+    expect(rateLimitHeaders({ limit: 5, remaining: 0, resetMs: 1500 })).toEqual({
       "ratelimit-limit": "5",
       "ratelimit-remaining": "0",
-      "ratelimit-reset": "2",
-      "retry-after": "2"
+      "ratelimit-reset": "2"
     })
   })
 })
@@ -69,7 +140,7 @@ describe("history cursor", () => {
     Buffer.from('{"createdAt":1,"transactionId":"x"}').toString("base64url")
   ])("refuses %j", (text) => {
     const exit = Effect.runSync(Effect.either(decodeCursor(text)))
-    expect(Either.isLeft(exit) && exit.left.code).toBe("VALIDATION_ERROR")
+    expect(Either.isLeft(exit) && exit.left._tag).toBe("ValidationError")
   })
 })
 
@@ -138,7 +209,18 @@ describe("OpenAPI document", () => {
     expect(spec.paths["/api/payout"]?.post?.responses["202"]).toBeDefined()
     expect(spec.paths["/api/payout"]?.post?.responses["429"]).toBeDefined()
     expect(spec.paths["/api/payout"]?.post?.security).toEqual([{ bearer: [] }])
-    expect(spec.components.schemas.Error).toBeDefined()
+    // one schema per code, each the wire shape with its code as a one-value enum
+    const schemas = spec.components.schemas as Record<string, { properties?: Record<string, { enum?: unknown }> }>
+    for (const code of [
+      "VALIDATION_ERROR",
+      "UNAUTHORIZED",
+      "FORBIDDEN",
+      "USER_RATE_LIMIT_EXCEEDED",
+      "INTERNAL_ERROR"
+    ]) {
+      expect(Object.keys(schemas[code]?.properties ?? {})).toEqual(["success", "error", "code", "details", "path"])
+      expect(schemas[code]?.properties?.code?.enum).toEqual([code])
+    }
     expect(text).not.toMatch(/HttpApiDecodeError|"_tag"/)
   })
 })

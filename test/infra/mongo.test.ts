@@ -133,10 +133,7 @@ describe("MongoPayoutStore on CongoServer", () => {
     )
     const hooked = Layer.orDie(
       // fresh: it.layer memoizes layers across blocks; this store needs its own server and the hooked client
-      Layer.provide(
-        Layer.fresh(MongoPayoutStore.layer),
-        Layer.provide(interleaved, Layer.fresh(congoClient))
-      )
+      Layer.provide(Layer.fresh(MongoPayoutStore.layer), Layer.provide(interleaved, Layer.fresh(congoClient)))
     )
 
     it.layer(hooked)((it) => {

@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform"
-import { Internal, Unavailable } from "./errors.js"
+import { ApiErrors } from "./errors.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
 import { withoutFrameworkErrors } from "./openapi.js"
 
@@ -7,8 +7,8 @@ import { withoutFrameworkErrors } from "./openapi.js"
 export class OpsApi extends HttpApi.make("swiftpay-ops")
   .add(HealthGroup)
   .add(MetaGroup)
-  .addError(Internal)
-  .addError(Unavailable)
+  .addError(ApiErrors.InternalError)
+  .addError(ApiErrors.ServiceUnavailable)
   .annotate(OpenApi.Title, "SwiftPay worker")
   .annotate(OpenApi.Version, SERVICE.version)
   .annotate(OpenApi.Transform, withoutFrameworkErrors) {}

@@ -1,6 +1,6 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AdminGroup } from "./admin.js"
-import { BadRequest, Internal, Unavailable } from "./errors.js"
+import { ApiErrors } from "./errors.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
 import { withoutFrameworkErrors } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
@@ -11,9 +11,10 @@ export class SwiftPayApi extends HttpApi.make("swiftpay")
   .add(AdminGroup)
   .add(HealthGroup)
   .add(MetaGroup)
-  .addError(BadRequest)
-  .addError(Internal)
-  .addError(Unavailable)
+  .addError(ApiErrors.ValidationError)
+  .addError(ApiErrors.RateLimitExceeded)
+  .addError(ApiErrors.InternalError)
+  .addError(ApiErrors.ServiceUnavailable)
   .annotate(OpenApi.Title, "SwiftPay")
   .annotate(OpenApi.Version, SERVICE.version)
   .annotate(OpenApi.Transform, withoutFrameworkErrors)

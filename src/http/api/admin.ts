@@ -1,7 +1,7 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { AdminAuthentication } from "./auth.js"
 import { CreateUserBody, CreditBody, UpdateUserBody } from "./bodies.js"
-import { Conflict, Forbidden, NotFound, PayloadTooLarge, Unprocessable } from "./errors.js"
+import { ApiErrors } from "./errors.js"
 import { IdempotencyHeaders, UserPath } from "./payouts.js"
 import { Credited, Reconciliation, UserResponse } from "./schemas.js"
 
@@ -10,16 +10,16 @@ export class AdminGroup extends HttpApiGroup.make("admin")
     HttpApiEndpoint.post("createUser", "/api/admin/users")
       .setPayload(CreateUserBody)
       .addSuccess(UserResponse, { status: 201 })
-      .addError(Conflict)
-      .addError(PayloadTooLarge)
+      .addError(ApiErrors.UserExists)
+      .addError(ApiErrors.PayloadTooLarge)
   )
   .add(
     HttpApiEndpoint.patch("updateUser", "/api/admin/users/:userId")
       .setPath(UserPath)
       .setPayload(UpdateUserBody)
       .addSuccess(UserResponse)
-      .addError(NotFound)
-      .addError(PayloadTooLarge)
+      .addError(ApiErrors.UserNotFound)
+      .addError(ApiErrors.PayloadTooLarge)
   )
   .add(
     HttpApiEndpoint.post("credit", "/api/admin/users/:userId/credit")
@@ -27,10 +27,11 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .setPayload(CreditBody)
       .setHeaders(IdempotencyHeaders)
       .addSuccess(Credited)
-      .addError(NotFound)
-      .addError(Conflict)
-      .addError(PayloadTooLarge)
-      .addError(Unprocessable)
+      .addError(ApiErrors.UserNotFound)
+      .addError(ApiErrors.UserNotActive)
+      .addError(ApiErrors.IdempotencyKeyInUse)
+      .addError(ApiErrors.IdempotencyKeyReused)
+      .addError(ApiErrors.PayloadTooLarge)
       .annotate(OpenApi.Summary, "Fund an account: a FUND posting in the ledger")
   )
   .add(
@@ -38,7 +39,6 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addSuccess(Reconciliation)
       .annotate(OpenApi.Summary, "Recompute every balance from the ledger and compare")
   )
-  .addError(Forbidden)
   .middleware(AdminAuthentication)
   .annotate(OpenApi.Title, "Admin")
   .annotate(OpenApi.Description, "Role admin only") {}

@@ -1,8 +1,7 @@
 import { Schema } from "effect"
 import { Currency, UserId, UserStatus } from "../../domain/index.js"
 
-export { PayoutBody } from "../../domain/payoutRequest.js"
-export { CreditBody } from "../../programs/Accounts.js"
+export { CreditBody, PayoutBody } from "../../domain/index.js"
 
 export const CreateUserBody = Schema.Struct({
   userId: UserId,

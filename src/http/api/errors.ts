@@ -1,65 +1,175 @@
 import { HttpApiSchema } from "@effect/platform"
-import { Data, Schema } from "effect"
+import { Option, Schema } from "effect"
+import * as Domain from "../../domain/errors.js"
 
-export const FieldIssue = Schema.Struct({ field: Schema.String, message: Schema.String }).annotations({
-  identifier: "FieldIssue"
-})
-export type FieldIssue = typeof FieldIssue.Type
+/** Request bodies above this are refused with 413 before they are parsed. */
+export const MAX_BODY_BYTES = 16 * 1024
+
+/** Bearer token missing, malformed, expired or wrongly signed. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401 })
+) {
+  static readonly code = "UNAUTHORIZED"
+}
+
+/** No route answers this path. */
+export class RouteNotFound extends Schema.TaggedError<RouteNotFound>()(
+  "RouteNotFound",
+  { path: Schema.String },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "NOT_FOUND"
+  override get message() {
+    return "Route not found"
+  }
+}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  {},
+  HttpApiSchema.annotations({ status: 413 })
+) {
+  static readonly code = "PAYLOAD_TOO_LARGE"
+  override get message() {
+    return `Request body must be at most ${MAX_BODY_BYTES} bytes`
+  }
+}
+
+/** `limit` and `resetMs` become RateLimit-* and Retry-After headers; a client reads them there. */
+const Window = { limit: Schema.optional(Schema.Number), resetMs: Schema.optional(Schema.Number) }
+
+/** The per-IP limit. */
+export class RateLimitExceeded extends Schema.TaggedError<RateLimitExceeded>()(
+  "RateLimitExceeded",
+  Window,
+  HttpApiSchema.annotations({ status: 429 })
+) {
+  static readonly code = "RATE_LIMIT_EXCEEDED"
+  override get message() {
+    return "Too many requests, please try again later"
+  }
+}
+
+/** The per-user limit of POST /api/payout. */
+export class UserRateLimitExceeded extends Schema.TaggedError<UserRateLimitExceeded>()(
+  "UserRateLimitExceeded",
+  Window,
+  HttpApiSchema.annotations({ status: 429 })
+) {
+  static readonly code = "USER_RATE_LIMIT_EXCEEDED"
+  override get message() {
+    return "Too many payout requests for this user"
+  }
+}
+
+/** A bug: logged, never described. */
+export class InternalError extends Schema.TaggedError<InternalError>()(
+  "InternalError",
+  {},
+  HttpApiSchema.annotations({ status: 500 })
+) {
+  static readonly code = "INTERNAL_ERROR"
+  override get message() {
+    return "Internal server error"
+  }
+}
 
 /** Every error on the wire: no `_tag`, no stack, no driver text. */
-export const ErrorBody = Schema.Struct({
-  success: Schema.Literal(false),
-  error: Schema.String,
-  code: Schema.String,
-  details: Schema.optional(Schema.Array(FieldIssue)),
-  path: Schema.optional(Schema.String)
-}).annotations({ identifier: "Error" })
+const ErrorBody = <Code extends string>(code: Code) =>
+  Schema.Struct({
+    success: Schema.Literal(false),
+    error: Schema.String,
+    code: Schema.Literal(code),
+    details: Schema.optional(Schema.Array(Domain.FieldIssue)),
+    path: Schema.optional(Schema.String)
+  })
+
+export type ErrorBody = Schema.Schema.Type<ReturnType<typeof ErrorBody<string>>>
+
+interface ErrorClass<Self, Code extends string> {
+  new (...args: never): Self
+  readonly code: Code
+  readonly ast: Schema.Schema.Any["ast"]
+}
+
+type WireError = {
+  readonly message: string
+  readonly details?: ReadonlyArray<Domain.FieldIssue>
+  readonly path?: string
+}
 
 /**
- * An error as the HTTP edge answers it. `headers` travel with the response
- * (Retry-After, RateLimit-*), not in the body.
+ * The one wire form of an error class: `{success: false, error, code, details?, path?}`
+ * with the class's status, decoded back into the class by clients (`fromWire`). Used
+ * by every `.addError` and by the edge's renderer alike.
  */
-export class ApiError extends Data.TaggedError("ApiError")<{
-  readonly status: number
-  readonly code: string
-  readonly message: string
-  readonly details?: ReadonlyArray<FieldIssue> | undefined
-  readonly path?: string | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}> {}
-
-export const bodyOf = (e: ApiError): typeof ErrorBody.Type => ({
-  success: false,
-  error: e.message,
-  code: e.code,
-  ...(e.details === undefined ? {} : { details: e.details }),
-  ...(e.path === undefined ? {} : { path: e.path })
-})
-
-/** The contract's view of the ApiErrors with one status: the body above, decoded back into an ApiError by clients. */
-const withStatus = (status: number, codes: ReadonlyArray<string>) =>
+const wire = <Self extends WireError, Code extends string>(
+  cls: ErrorClass<Self, Code>,
+  fromWire: (body: Schema.Schema.Type<ReturnType<typeof ErrorBody<Code>>>) => Self
+) =>
   Schema.transform(
-    ErrorBody,
-    Schema.declare((u: unknown): u is ApiError => u instanceof ApiError && u.status === status, {
-      identifier: `ApiError${status}`
-    }),
+    ErrorBody(cls.code),
+    Schema.declare((u: unknown): u is Self => u instanceof cls, { identifier: cls.code }),
     {
       strict: true,
-      decode: (b) => new ApiError({ status, code: b.code, message: b.error, details: b.details, path: b.path }),
-      encode: bodyOf
+      decode: fromWire,
+      encode: (e) => ({
+        success: false as const,
+        error: e.message,
+        code: cls.code,
+        ...(e.details === undefined ? {} : { details: e.details }),
+        ...(e.path === undefined ? {} : { path: e.path })
+      })
     }
-  ).annotations({ ...HttpApiSchema.annotations({ status }), description: `code: ${codes.join(" | ")}` })
+  ).annotations({
+    ...HttpApiSchema.annotations({ status: HttpApiSchema.getStatusErrorAST(cls.ast) }),
+    identifier: cls.code
+  })
 
-export const BadRequest = withStatus(400, ["VALIDATION_ERROR", "INSUFFICIENT_BALANCE"])
-export const Unauthorized = withStatus(401, ["UNAUTHORIZED"])
-export const Forbidden = withStatus(403, ["FORBIDDEN", "USER_NOT_ACTIVE"])
-export const NotFound = withStatus(404, ["USER_NOT_FOUND", "TRANSACTION_NOT_FOUND", "NOT_FOUND"])
-export const Conflict = withStatus(409, ["CONCURRENT_REQUEST", "IDEMPOTENCY_KEY_IN_USE", "USER_EXISTS"])
-export const PayloadTooLarge = withStatus(413, ["PAYLOAD_TOO_LARGE"])
-export const Unprocessable = withStatus(422, ["IDEMPOTENCY_KEY_REUSED"])
-export const TooManyRequests = withStatus(429, ["RATE_LIMIT_EXCEEDED", "USER_RATE_LIMIT_EXCEEDED"])
-export const Internal = withStatus(500, ["INTERNAL_ERROR"])
-export const Unavailable = withStatus(503, ["SERVICE_UNAVAILABLE"])
+/** The contract's error schemas, one per code. */
+export const ApiErrors = {
+  ValidationError: wire(
+    Domain.ValidationError,
+    (b) => new Domain.ValidationError({ message: b.error, details: b.details ?? [] })
+  ),
+  InsufficientBalance: wire(Domain.InsufficientBalance, () => new Domain.InsufficientBalance()),
+  Unauthorized: wire(Unauthorized, (b) => new Unauthorized({ message: b.error })),
+  Forbidden: wire(Domain.Forbidden, (b) => new Domain.Forbidden({ message: b.error })),
+  UserNotActive: wire(
+    Domain.UserNotActive,
+    (b) => new Domain.UserNotActive({ status: b.error.slice(Domain.UserNotActive.prefix.length) })
+  ),
+  UserNotFound: wire(Domain.UserNotFound, () => new Domain.UserNotFound()),
+  TransactionNotFound: wire(Domain.TransactionNotFound, () => new Domain.TransactionNotFound()),
+  RouteNotFound: wire(RouteNotFound, (b) => new RouteNotFound({ path: b.path ?? "" })),
+  UserExists: wire(Domain.UserExists, () => new Domain.UserExists()),
+  ConcurrentRequest: wire(Domain.ConcurrentRequest, () => new Domain.ConcurrentRequest()),
+  IdempotencyKeyInUse: wire(Domain.IdempotencyKeyInUse, () => new Domain.IdempotencyKeyInUse()),
+  PayloadTooLarge: wire(PayloadTooLarge, () => new PayloadTooLarge()),
+  IdempotencyKeyReused: wire(Domain.IdempotencyKeyReused, () => new Domain.IdempotencyKeyReused()),
+  RateLimitExceeded: wire(RateLimitExceeded, () => new RateLimitExceeded()),
+  UserRateLimitExceeded: wire(UserRateLimitExceeded, () => new UserRateLimitExceeded()),
+  InternalError: wire(InternalError, () => new InternalError()),
+  ServiceUnavailable: wire(Domain.ServiceUnavailable, () => new Domain.ServiceUnavailable({ dependency: "unknown" }))
+}
 
-export const validationError = (message: string, details: ReadonlyArray<FieldIssue> = []) =>
-  new ApiError({ status: 400, code: "VALIDATION_ERROR", message, details })
+const all: ReadonlyArray<Schema.Schema.AnyNoContext> = Object.values(ApiErrors)
+
+export interface Rendered {
+  readonly status: number
+  readonly code: string
+  readonly body: ErrorBody
+}
+
+/** The wire form of any error the contract knows, or none (the edge answers that as a defect). */
+export const render = (u: unknown): Option.Option<Rendered> => {
+  for (const schema of all) {
+    if (Schema.is(schema)(u)) {
+      const body: ErrorBody = Schema.encodeUnknownSync(schema)(u)
+      return Option.some({ status: HttpApiSchema.getStatusErrorAST(schema.ast), code: body.code, body })
+    }
+  }
+  return Option.none()
+}

@@ -1,9 +1,9 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import { Currency, says, TransactionId, TransactionStatus, UserId } from "../../domain/index.js"
-import { Authentication } from "./auth.js"
+import { Authentication, PayoutRateLimit } from "./auth.js"
 import { PayoutBody } from "./bodies.js"
-import { Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, Unprocessable } from "./errors.js"
+import { ApiErrors } from "./errors.js"
 import { AuditTrail, Balance, History, PayoutAccepted, TransactionFound } from "./schemas.js"
 
 export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
@@ -36,18 +36,22 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .setPayload(PayoutBody)
       .setHeaders(IdempotencyHeaders)
       .addSuccess(PayoutAccepted, { status: 202 })
-      .addError(Forbidden)
-      .addError(NotFound)
-      .addError(Conflict)
-      .addError(PayloadTooLarge)
-      .addError(Unprocessable)
+      .addError(ApiErrors.InsufficientBalance)
+      .addError(ApiErrors.Forbidden)
+      .addError(ApiErrors.UserNotActive)
+      .addError(ApiErrors.UserNotFound)
+      .addError(ApiErrors.ConcurrentRequest)
+      .addError(ApiErrors.IdempotencyKeyInUse)
+      .addError(ApiErrors.IdempotencyKeyReused)
+      .addError(ApiErrors.PayloadTooLarge)
+      .middleware(PayoutRateLimit)
       .annotate(OpenApi.Summary, "Request a payout: the amount is held at once and settled asynchronously")
   )
   .add(
     HttpApiEndpoint.get("get", "/api/payout/:transactionId")
       .setPath(TransactionPath)
       .addSuccess(TransactionFound)
-      .addError(NotFound)
+      .addError(ApiErrors.TransactionNotFound)
       .annotate(OpenApi.Summary, "One of your payouts")
   )
   .add(
@@ -55,8 +59,8 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .setPath(UserPath)
       .setUrlParams(Schema.Struct({ currency: Schema.optional(Currency) }))
       .addSuccess(Balance)
-      .addError(Forbidden)
-      .addError(NotFound)
+      .addError(ApiErrors.Forbidden)
+      .addError(ApiErrors.UserNotFound)
       .annotate(OpenApi.Summary, "Available and held balances")
   )
   .add(
@@ -64,17 +68,17 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .setPath(UserPath)
       .setUrlParams(HistoryParams)
       .addSuccess(History)
-      .addError(Forbidden)
-      .addError(NotFound)
+      .addError(ApiErrors.Forbidden)
+      .addError(ApiErrors.UserNotFound)
       .annotate(OpenApi.Summary, "Payouts, newest first, a page at a time")
   )
   .add(
     HttpApiEndpoint.get("audit", "/api/payout/:transactionId/audit")
       .setPath(TransactionPath)
       .addSuccess(AuditTrail)
-      .addError(NotFound)
+      .addError(ApiErrors.TransactionNotFound)
       .annotate(OpenApi.Summary, "Every state change and money movement of a payout, oldest first")
   )
-  .addError(TooManyRequests)
-  .middleware(Authentication)
+  // on each endpoint, added last so that it runs first: before PayoutRateLimit
+  .middlewareEndpoints(Authentication)
   .annotate(OpenApi.Title, "Payouts") {}

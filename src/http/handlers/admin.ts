@@ -1,22 +1,20 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Either, Schema } from "effect"
+import { Effect, Schema } from "effect"
 import { issuesOf } from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
 import { CreateUserBody, UpdateUserBody } from "../api/bodies.js"
-import { validationError } from "../api/errors.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { orApiError } from "../errors.js"
 import { differenceJson, userJson } from "../json.js"
-import { idempotencyKey, readJsonBody } from "../request.js"
+import { idempotencyKey, invalid, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
 
 /** Reads and validates a JSON body against `schema`: 400 VALIDATION_ERROR with one detail per field. */
 const readBody = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
   Effect.flatMap(readJsonBody, (body) =>
     Schema.decodeUnknown(schema, { errors: "all" })(body).pipe(
-      Effect.mapError((e) => validationError(`Invalid ${what}`, issuesOf(e)))
+      Effect.mapError((e) => invalid(`Invalid ${what}`, issuesOf(e)))
     )
   )
 
@@ -30,15 +28,13 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
         "createUser",
         Effect.fn("http.admin.createUser")(function* () {
           const body = yield* readBody(CreateUserBody, "user")
-          const user = yield* orApiError(
-            store.createUser({
-              userId: body.userId,
-              name: body.name ?? body.userId,
-              email: body.email ?? null,
-              currency: body.currency ?? "USD",
-              status: "active"
-            })
-          )
+          const user = yield* store.createUser({
+            userId: body.userId,
+            name: body.name ?? body.userId,
+            email: body.email ?? null,
+            currency: body.currency ?? "USD",
+            status: "active"
+          })
           return { success: true as const, user: userJson(user) }
         })
       )
@@ -46,19 +42,16 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
         "updateUser",
         Effect.fn("http.admin.updateUser")(function* ({ path }) {
           const body = yield* readBody(UpdateUserBody, "status")
-          const user = yield* orApiError(store.setUserStatus(path.userId, body.status))
+          const user = yield* store.setUserStatus(path.userId, body.status)
           return { success: true as const, user: userJson(user) }
         })
       )
       .handleRaw(
         "credit",
         Effect.fn("http.admin.credit")(function* ({ path, headers }) {
-          const key = yield* Either.match(idempotencyKey(headers["idempotency-key"]), {
-            onLeft: Effect.fail,
-            onRight: Effect.succeed
-          })
+          const key = yield* idempotencyKey(headers["idempotency-key"])
           const body = yield* readJsonBody
-          const credited = yield* orApiError(accounts.credit(path.userId, body, key))
+          const credited = yield* accounts.credit(path.userId, body, key)
           if (credited.replayed) yield* withResponseHeaders({ "idempotent-replayed": "true" })
           return {
             success: true as const,
@@ -71,7 +64,7 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
       .handle(
         "reconcile",
         Effect.fn("http.admin.reconcile")(function* () {
-          const report = yield* orApiError(store.reconcile)
+          const report = yield* store.reconcile
           return {
             success: true as const,
             ok: report.ok,

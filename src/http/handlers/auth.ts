@@ -1,12 +1,12 @@
 import { HttpServerRequest } from "@effect/platform"
 import { Effect, Layer } from "effect"
+import { administer } from "../../domain/index.js"
 import { Jwt, type JwtShape } from "../../ports/Jwt.js"
-import type { Actor } from "../../programs/PayoutIntake.js"
 import { AdminAuthentication, Authentication } from "../api/auth.js"
-import { ApiError } from "../api/errors.js"
+import { Unauthorized } from "../api/errors.js"
 import { noteActor } from "../requestInfo.js"
 
-const unauthorized = (message: string) => new ApiError({ status: 401, code: "UNAUTHORIZED", message })
+const unauthorized = (message: string) => new Unauthorized({ message })
 
 /** `Bearer <token68>`: the scheme in any case and one or more spaces (RFC 7235). */
 const BEARER = /^bearer +([A-Za-z0-9._~+/-]+=*)$/i
@@ -38,12 +38,7 @@ export const AdminAuthenticationLive = Layer.effect(
   AdminAuthentication,
   Effect.map(Jwt, (jwt) =>
     AdminAuthentication.of({
-      bearer: () =>
-        Effect.filterOrFail(
-          authenticate(jwt),
-          (actor: Actor) => actor.role === "admin",
-          () => new ApiError({ status: 403, code: "FORBIDDEN", message: "Admin role required" })
-        )
+      bearer: () => Effect.tap(authenticate(jwt), (actor) => administer(actor, "admin"))
     })
   )
 )

@@ -1,17 +1,29 @@
-import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Either, LogLevel, Option } from "effect"
-import type { TransactionId, UserId } from "../../domain/index.js"
+import { HttpApiBuilder, HttpApp, HttpServerResponse } from "@effect/platform"
+import { Config, Effect, Layer, LogLevel, Option } from "effect"
+import {
+  type Actor,
+  type Authorized,
+  actFor,
+  rateLimitKey,
+  readOwned,
+  type Transaction,
+  type TransactionId,
+  TransactionNotFound,
+  type UserId,
+  UserNotFound
+} from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
-import { type Accepted, type Actor, mayActFor, PayoutIntake } from "../../programs/PayoutIntake.js"
-import { CurrentActor } from "../api/auth.js"
-import { ApiError } from "../api/errors.js"
+import { RateLimiter } from "../../ports/RateLimiter.js"
+import { type Accepted, PayoutIntake } from "../../programs/PayoutIntake.js"
+import { Settings } from "../../settings.js"
+import { CurrentActor, PayoutRateLimit } from "../api/auth.js"
+import { render, UserRateLimitExceeded } from "../api/errors.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
 import { decodeCursor, encodeCursor } from "../cursor.js"
-import { orApiError, rateLimitHeaders } from "../errors.js"
 import { auditJson, balanceJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
-import { withResponseHeaders } from "../respond.js"
+import { rateLimitHeaders, withResponseHeaders } from "../respond.js"
 
 /** The intake's outcome, for operators: every payout accepted, and every refusal with its code. */
 const logAccepted = (a: Accepted) =>
@@ -24,13 +36,49 @@ const logAccepted = (a: Accepted) =>
     })
   )
 
-const logRefused = (actor: Actor, e: ApiError) =>
-  Effect.logWithLevel(e.status >= 500 ? LogLevel.Warning : LogLevel.Info, "payout refused").pipe(
-    Effect.annotateLogs({ code: e.code, status: e.status, actor: actor.userId, role: actor.role })
+const logRefused = (actor: Actor, e: unknown) =>
+  Option.match(render(e), {
+    onNone: () => Effect.void,
+    onSome: ({ status, code }) =>
+      Effect.logWithLevel(status >= 500 ? LogLevel.Warning : LogLevel.Info, "payout refused").pipe(
+        Effect.annotateLogs({ code, status, actor: actor.userId, role: actor.role })
+      )
+  })
+
+const readPayoutPolicy = readOwned<Transaction>()
+
+/** Successful answers carry the user's RateLimit-* (an error keeps the per-IP ones, a 429 its own). */
+const onSuccess = (headers: Readonly<Record<string, string>>) =>
+  HttpApp.appendPreResponseHandler((_request, response) =>
+    Effect.succeed(response.status < 300 ? HttpServerResponse.setHeaders(response, headers) : response)
   )
 
-const notFound = new ApiError({ status: 404, code: "TRANSACTION_NOT_FOUND", message: "Transaction not found" })
-const forbidden = new ApiError({ status: 403, code: "FORBIDDEN", message: "You may not act on this resource" })
+/** The per-user payout limit, answered before the request is read (docs/api.md's order). */
+export const PayoutRateLimitLive = Layer.effect(
+  PayoutRateLimit,
+  Effect.gen(function* () {
+    const limiter = yield* RateLimiter
+    const { limit, windowMs } = yield* Config.all({
+      limit: Settings.userRateLimitMaxRequests,
+      windowMs: Settings.rateLimitWindowMs
+    })
+    return Effect.gen(function* () {
+      // Endpoint middleware runs inside Authentication (see PayoutsGroup), which provides the actor.
+      const actor = yield* Effect.flatMap(Effect.serviceOption(CurrentActor), (found) =>
+        Option.match(found, {
+          onNone: () => Effect.dieMessage("PayoutRateLimit runs only after Authentication"),
+          onSome: Effect.succeed
+        })
+      )
+      const decision = yield* limiter.hit(rateLimitKey(actor), limit, windowMs)
+      if (!decision.allowed) {
+        const refused = new UserRateLimitExceeded({ limit: decision.limit, resetMs: decision.resetMs })
+        return yield* Effect.zipRight(logRefused(actor, refused), refused)
+      }
+      yield* onSuccess(rateLimitHeaders(decision))
+    })
+  })
+)
 
 export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handlers) =>
   Effect.gen(function* () {
@@ -39,49 +87,33 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
 
     /** Someone else's payout is answered exactly like a missing one. */
     const visibleTransaction = Effect.fn("visibleTransaction")(function* (actor: Actor, id: TransactionId) {
-      const found = yield* orApiError(store.getTransaction(id))
-      if (Option.isNone(found) || !mayActFor(actor, found.value.userId)) return yield* notFound
-      return found.value
+      const found = yield* store.getTransaction(id)
+      if (Option.isNone(found)) return yield* new TransactionNotFound({ transactionId: id })
+      return yield* Effect.mapError(
+        readPayoutPolicy(actor, found.value),
+        () => new TransactionNotFound({ transactionId: id })
+      )
     })
 
-    const ownUser = Effect.fn("ownUser")(function* (actor: Actor, userId: UserId) {
-      if (!mayActFor(actor, userId)) return yield* forbidden
-      const user = yield* orApiError(store.getUser(userId))
-      if (Option.isNone(user)) {
-        return yield* new ApiError({ status: 404, code: "USER_NOT_FOUND", message: "User not found" })
-      }
+    const userOf = Effect.fn("ownUser")(function* (account: Authorized<UserId>) {
+      const user = yield* store.getUser(account.target)
+      if (Option.isNone(user)) return yield* new UserNotFound({ userId: account.target })
       return user.value
     })
 
     return handlers
       .handleRaw(
         "create",
+        // The body is read here, not decoded by the framework: its answers to bad bodies (Content-Type,
+        // JSON, the domain parser's messages and amount rules, in the program) are docs/api.md's.
         Effect.fn("http.payout.create")(function* ({ headers }) {
           const actor = yield* CurrentActor
-          // Body and key problems are answered after the per-user rate limit (docs/api.md's order):
-          // the program gets no body, fails validation after its limit check, and the real reason replaces it.
-          const body = yield* Effect.either(readJsonBody)
-          const key = idempotencyKey(headers["idempotency-key"])
-          const early = Either.isLeft(body)
-            ? Option.some(body.left)
-            : Either.isLeft(key)
-              ? Option.some(key.left)
-              : Option.none()
-          const accepted = yield* intake
-            .submit({
-              actor,
-              body: Option.isSome(early) ? undefined : Either.getOrUndefined(body),
-              idempotencyKey: Either.getOrElse(key, () => null)
-            })
-            .pipe(
-              orApiError,
-              Effect.mapError((e) => (e.code === "VALIDATION_ERROR" ? Option.getOrElse(early, () => e) : e)),
-              Effect.tapBoth({ onFailure: (e) => logRefused(actor, e), onSuccess: logAccepted })
-            )
-          yield* withResponseHeaders({
-            ...rateLimitHeaders(accepted.rateLimit),
-            ...(accepted.replayed ? { "idempotent-replayed": "true" } : {})
-          })
+          const accepted = yield* Effect.gen(function* () {
+            const body = yield* readJsonBody
+            const key = yield* idempotencyKey(headers["idempotency-key"])
+            return yield* intake.submit({ actor, body, idempotencyKey: key })
+          }).pipe(Effect.tapBoth({ onFailure: (e) => logRefused(actor, e), onSuccess: logAccepted }))
+          if (accepted.replayed) yield* withResponseHeaders({ "idempotent-replayed": "true" })
           return {
             success: true as const,
             transactionId: accepted.transactionId,
@@ -95,38 +127,40 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       .handle(
         "get",
         Effect.fn("http.payout.get")(function* ({ path }) {
-          const transaction = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
-          return { success: true as const, transaction: transactionJson(transaction) }
+          const { target } = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
+          return { success: true as const, transaction: transactionJson(target) }
         })
       )
       .handle(
         "audit",
         Effect.fn("http.payout.audit")(function* ({ path }) {
-          yield* visibleTransaction(yield* CurrentActor, path.transactionId)
-          const entries = yield* orApiError(store.audit(path.transactionId))
+          const { target } = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
+          const entries = yield* store.audit(target.transactionId)
           return { success: true as const, transactionId: path.transactionId, entries: entries.map(auditJson) }
         })
       )
       .handle(
         "balance",
         Effect.fn("http.payout.balance")(function* ({ path, urlParams }) {
-          const user = yield* ownUser(yield* CurrentActor, path.userId)
-          const accounts = yield* orApiError(store.accounts(user.userId))
+          const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
+          const accounts = yield* store.accounts(user.userId)
           return balanceJson(user, accounts, urlParams.currency)
         })
       )
       .handle(
         "history",
         Effect.fn("http.payout.history")(function* ({ path, urlParams }) {
-          const user = yield* ownUser(yield* CurrentActor, path.userId)
+          const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
           // `cursor=` (empty, as docs/api.md allows for the first request) is the first page
           const cursor =
             urlParams.cursor === undefined || urlParams.cursor === ""
               ? undefined
               : yield* decodeCursor(urlParams.cursor)
-          const page = yield* orApiError(
-            store.history(user.userId, { limit: urlParams.limit ?? 50, status: urlParams.status, cursor })
-          )
+          const page = yield* store.history(user.userId, {
+            limit: urlParams.limit ?? 50,
+            status: urlParams.status,
+            cursor
+          })
           return {
             success: true as const,
             count: page.transactions.length,

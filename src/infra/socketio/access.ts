@@ -1,6 +1,5 @@
-import { Schema } from "effect"
-import { UserId } from "../../domain/index.js"
-import type { Actor } from "../../programs/PayoutIntake.js"
+import { Either, Schema } from "effect"
+import { type Actor, type Authorized, actFor, allows, Forbidden, UserId } from "../../domain/index.js"
 
 const USER_ROOM = "user:"
 const isUserId = Schema.is(UserId)
@@ -9,9 +8,11 @@ export const userRoom = (userId: UserId): string => `${USER_ROOM}${userId}`
 
 export const isUserRoom = (room: string): boolean => room.startsWith(USER_ROOM)
 
-/** `user:<own id>`; an admin may join any `user:<valid id>` room. Nothing else is joinable. */
-export const mayJoin = (actor: Actor, room: string): boolean => {
-  if (!isUserRoom(room)) return false
+/** A `user:<id>` room is that user's account: joining it is acting for the user (domain policy `actFor`). */
+export const joinRoom = (actor: Actor, room: string): Either.Either<Authorized<UserId>, Forbidden> => {
   const userId = room.slice(USER_ROOM.length)
-  return isUserId(userId) && (actor.role === "admin" || userId === actor.userId)
+  return isUserRoom(room) && isUserId(userId) ? actFor(actor, userId) : Either.left(new Forbidden())
 }
+
+/** `user:<own id>`; an admin may join any `user:<valid id>` room. Nothing else is joinable. */
+export const mayJoin = (actor: Actor, room: string): boolean => allows(joinRoom, actor, room)

@@ -1,7 +1,6 @@
 import { ParseResult, Schema } from "effect"
-import { type PayoutEvent, PayoutEventType, UserId } from "../../domain/index.js"
+import { type Actor, type PayoutEvent, PayoutEventType, UserId } from "../../domain/index.js"
 import { Currency, toDecimalNumber } from "../../domain/money.js"
-import type { Actor } from "../../programs/PayoutIntake.js"
 
 /** `io(url, {auth: {token}})`; no token connects unauthenticated. */
 export const HandshakeAuth = Schema.Struct({ token: Schema.optional(Schema.String) })

@@ -1,7 +1,6 @@
 import { Effect, Either, Schema } from "effect"
-import type { UserId } from "../../domain/index.js"
+import { type Authorized, actFor, type UserId } from "../../domain/index.js"
 import type { JwtShape, Verified } from "../../ports/Jwt.js"
-import { mayActFor } from "../../programs/PayoutIntake.js"
 import { isUserRoom, mayJoin, userRoom } from "./access.js"
 import type { IoSocket } from "./attach.js"
 import { AuthenticateFrame, describeParseError, failure, HandshakeAuth, SubscribeFrame } from "./frames.js"
@@ -16,13 +15,13 @@ const decode =
   (frame: unknown): Effect.Effect<A, Refusal> =>
     Schema.decodeUnknown(schema)(frame).pipe(Effect.mapError((e) => `invalid ${what}: ${describeParseError(e)}`))
 
-/** Puts the socket in its identity's room, out of any room a previous identity had. */
-const enter = (socket: IoSocket, actor: Verified, userId: UserId): Effect.Effect<void> =>
+/** Puts the socket in the room of the account it was authorized for, out of any room a previous identity had. */
+const enter = (socket: IoSocket, actor: Verified, account: Authorized<UserId>): Effect.Effect<void> =>
   Effect.promise(async () => {
     for (const room of [...socket.rooms].filter(isUserRoom)) await socket.leave(room)
     socket.data.actor = actor
     socket.data.expiresAt = actor.expiresAt
-    await socket.join(userRoom(userId))
+    await socket.join(userRoom(account.target))
   })
 
 export const makeHandlers = (jwt: JwtShape, limits: Pick<SocketLimits, "maxAuthFailures">) => {
@@ -33,7 +32,8 @@ export const makeHandlers = (jwt: JwtShape, limits: Pick<SocketLimits, "maxAuthF
     const { token } = yield* decode(HandshakeAuth, "handshake auth")(socket.handshake.auth)
     if (token === undefined) return
     const actor = yield* verify(token)
-    yield* enter(socket, actor, actor.userId)
+    const account = yield* Effect.mapError(actFor(actor, actor.userId), (e): Refusal => e.message)
+    yield* enter(socket, actor, account)
   })
 
   const authenticate = Effect.fn("WsHub.authenticate")(function* (socket: IoSocket, frame: unknown) {
@@ -41,8 +41,8 @@ export const makeHandlers = (jwt: JwtShape, limits: Pick<SocketLimits, "maxAuthF
       Effect.gen(function* () {
         const { userId, token } = yield* decode(AuthenticateFrame, "authenticate frame")(frame)
         const actor = yield* verify(token)
-        if (!mayActFor(actor, userId)) return yield* Effect.fail("token does not belong to this userId")
-        yield* enter(socket, actor, userId)
+        const account = yield* Effect.mapError(actFor(actor, userId), () => "token does not belong to this userId")
+        yield* enter(socket, actor, account)
         return userId
       })
     )
