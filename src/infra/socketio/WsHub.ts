@@ -8,11 +8,11 @@
  * `HttpServerRuntime` = src/runtime/httpServer.ts (as src/runtime/gatewayHttp.ts does):
  *
  *   const Listen = HttpServerRuntime.layer()  // NodeServer + HttpServer: ONE value, so one http.Server
- *   const Gateway = WsHub.layerConfig.pipe(
+ *   const Gateway = WsHub.layer(options).pipe(
  *     Layer.provide(HttpServerRuntime.drain()), // built after serve; released after WsHub
  *     Layer.provide(HttpApiLive),            // built first: engine.io wraps the request listener it finds
  *     Layer.provideMerge(Listen),
- *     Layer.provide([EventBusLive, JwtLive]) // plus what HttpApiLive needs
+ *     Layer.provide([EventBus, Jwt layers])  // plus what HttpApiLive needs
  *   )
  *
  * Shutdown then runs: WsHub (sockets told and disconnected, engine closed, the
