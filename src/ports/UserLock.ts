@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Context, Data, Effect, Schedule, type Scope } from "effect"
+import { Context, Effect, Random, type Scope } from "effect"
 import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
 
 /**
@@ -21,39 +21,40 @@ export interface LeaseSettings {
   readonly retryCount: number
 }
 
-/** Waits between tries: spaced, jittered (0.8–1.2×), at most `retryCount` retries. */
-export const leaseSchedule = (settings: LeaseSettings) =>
-  Schedule.spaced(settings.retryDelayMs).pipe(
-    Schedule.jittered,
-    Schedule.intersect(Schedule.recurs(settings.retryCount))
-  )
-
-class Busy extends Data.TaggedError("Busy") {}
+/** Resolves when `userId`'s lease is released (by this process: another's release is found by the timer). */
+export type ReleaseSignal = (userId: UserId) => Effect.Effect<void>
 
 /**
- * `lease` written once over `tryAcquire`/`release`, for every layer. The
- * finalizer is in place before the first try, so a lease taken by a try that
- * was interrupted mid-flight is still released (owner-checked, so harmless
- * when the token never held it).
+ * `lease` written once over `tryAcquire`/`release`, for every layer. While the
+ * lease is busy it tries again when the holder releases it (`released`) or
+ * after `retryDelayMs` jittered 0.8–1.2×, whichever comes first, at most
+ * `retryCount` times. The finalizer is in place before the first try, so a
+ * lease taken by a try that was interrupted mid-flight is still released
+ * (owner-checked, so harmless when the token never held it).
  */
 export const makeLease =
   (
     tryAcquire: UserLockShape["tryAcquire"],
     release: UserLockShape["release"],
-    settings: LeaseSettings
+    settings: LeaseSettings,
+    released?: ReleaseSignal
   ): UserLockShape["lease"] =>
-  (userId) =>
-    Effect.gen(function* () {
+  (userId) => {
+    const pause = Effect.flatMap(Random.nextRange(0.8, 1.2), (f) => Effect.sleep(settings.retryDelayMs * f))
+    const wait = released === undefined ? pause : Effect.raceFirst(released(userId), pause)
+    const attempt = (token: string, retries: number): Effect.Effect<void, ConcurrentRequest | ServiceUnavailable> =>
+      Effect.flatMap(tryAcquire(userId, token, settings.ttlMs), (acquired) =>
+        acquired
+          ? Effect.void
+          : retries === 0
+            ? Effect.fail(new ConcurrentRequest({ userId }))
+            : Effect.zipRight(wait, attempt(token, retries - 1))
+      )
+    return Effect.gen(function* () {
       const token = randomUUID()
       yield* Effect.addFinalizer(() => release(userId, token).pipe(Effect.ignore))
-      yield* tryAcquire(userId, token, settings.ttlMs).pipe(
-        Effect.filterOrFail(
-          (acquired) => acquired,
-          () => new Busy()
-        ),
-        Effect.retry({ schedule: leaseSchedule(settings), while: (e) => e._tag === "Busy" }),
-        Effect.catchTag("Busy", () => Effect.fail(new ConcurrentRequest({ userId })))
-      )
+      yield* attempt(token, settings.retryCount)
     }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId } }))
+  }
 
 export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {}

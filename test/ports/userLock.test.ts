@@ -1,8 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, TestClock } from "effect"
+import { Effect, Exit, Fiber, Scope, TestClock } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import * as MemoryLock from "../../src/ports/memory/userLock.js"
-import { leaseSchedule, UserLock } from "../../src/ports/UserLock.js"
+import { UserLock } from "../../src/ports/UserLock.js"
 import { leaseSettings } from "../../src/settings.js"
 import { testClock, withSettings } from "../contracts/time.js"
 import { lockContractSettings, userLockContract } from "../contracts/userLock.js"
@@ -26,18 +26,33 @@ describe("UserLock memory", () => {
     }).pipe(Effect.provide(layer))
   )
 
-  it.effect("the schedule retries retryCount times", () =>
+  it.scoped("a waiter takes the lease as soon as its holder releases it, without waiting out the retry delay", () =>
     Effect.gen(function* () {
-      const attempts: Array<number> = []
-      const fiber = yield* Effect.fork(
-        Effect.sync(() => attempts.push(attempts.length)).pipe(
-          Effect.zipRight(Effect.fail("busy")),
-          Effect.retry(leaseSchedule({ ttlMs: 1, retryDelayMs: 100, retryCount: 4 }))
-        )
-      )
-      yield* TestClock.adjust(10_000)
-      yield* Fiber.await(fiber)
-      expect(attempts).toHaveLength(5)
-    })
+      const lock = yield* UserLock
+      const u = UserId.make("queued-user")
+      const holder = yield* Scope.make()
+      yield* lock.lease(u).pipe(Scope.extend(holder))
+      const waiter = yield* Effect.fork(Effect.scoped(lock.lease(u)))
+      yield* TestClock.adjust(1) // the waiter has tried once and waits (the retry delay is 20 ms here)
+      expect(waiter.unsafePoll()).toBeNull()
+      yield* Scope.close(holder, Exit.void)
+      yield* Fiber.join(waiter) // no further clock movement: the release woke it
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.scoped("a waiter gives up after retryCount retries, whatever releases other users get", () =>
+    Effect.gen(function* () {
+      const lock = yield* UserLock
+      const busy = UserId.make("stuck-user")
+      yield* lock.tryAcquire(busy, "holder", 60_000)
+      const waiter = yield* Effect.fork(Effect.scoped(lock.lease(busy)))
+      for (let i = 0; i < 5; i++) {
+        yield* Effect.scoped(lock.lease(UserId.make(`other-${i}`)))
+        yield* TestClock.adjust(1)
+      }
+      expect(waiter.unsafePoll()).toBeNull()
+      yield* TestClock.adjust(3 * 20 * 1.2)
+      expect((yield* Fiber.join(waiter).pipe(Effect.flip))._tag).toBe("ConcurrentRequest")
+    }).pipe(Effect.provide(layer))
   )
 })

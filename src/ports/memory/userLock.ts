@@ -1,6 +1,6 @@
-import { Clock, Config, type ConfigError, Effect, HashMap, Layer, Option, Ref } from "effect"
+import { Clock, Config, type ConfigError, Deferred, Effect, FiberId, Layer } from "effect"
 import type { ServiceUnavailable, UserId } from "../../domain/index.js"
-import { type LeaseSettings, makeLease, UserLock } from "../UserLock.js"
+import { type LeaseSettings, makeLease, type ReleaseSignal, UserLock } from "../UserLock.js"
 
 interface Held {
   readonly token: string
@@ -10,38 +10,55 @@ interface Held {
 export interface MemoryLeases {
   readonly tryAcquire: (userId: UserId, token: string, ttlMs: number) => Effect.Effect<boolean, ServiceUnavailable>
   readonly release: (userId: UserId, token: string) => Effect.Effect<boolean, ServiceUnavailable>
+  readonly released: ReleaseSignal
 }
 
-/** `SET NX PX` and compare-and-delete over a map, with expiry read from `Clock`. */
-export const makeLeases: Effect.Effect<MemoryLeases> = Effect.gen(function* () {
-  const leases = yield* Ref.make(HashMap.empty<UserId, Held>())
+/**
+ * `SET NX PX` and compare-and-delete over a map, with expiry read from `Clock`.
+ * Each step is one synchronous block, so it is atomic. A release wakes the
+ * user's waiters at once (one of them wins the next try).
+ */
+export const makeLeases: Effect.Effect<MemoryLeases> = Effect.sync(() => {
+  const leases = new Map<UserId, Held>()
+  const waiters = new Map<UserId, Deferred.Deferred<void>>()
 
-  const live = (held: Option.Option<Held>, now: number) => Option.filter(held, (h) => h.expiresAt > now)
-
-  const tryAcquire = Effect.fn("UserLock.tryAcquire")(function* (userId: UserId, token: string, ttlMs: number) {
-    const now = yield* Clock.currentTimeMillis
-    return yield* Ref.modify(leases, (map) =>
-      Option.isSome(live(HashMap.get(map, userId), now))
-        ? [false, map]
-        : [true, HashMap.set(map, userId, { token, expiresAt: now + ttlMs })]
-    )
-  })
-
-  const release = Effect.fn("UserLock.release")(function* (userId: UserId, token: string) {
-    const now = yield* Clock.currentTimeMillis
-    return yield* Ref.modify(leases, (map) => {
-      const held = live(HashMap.get(map, userId), now)
-      return Option.isSome(held) && held.value.token === token ? [true, HashMap.remove(map, userId)] : [false, map]
+  const tryAcquire = (userId: UserId, token: string, ttlMs: number) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      const held = leases.get(userId)
+      if (held !== undefined && held.expiresAt > now) return false
+      leases.set(userId, { token, expiresAt: now + ttlMs })
+      return true
     })
-  })
 
-  return { tryAcquire, release }
+  const release = (userId: UserId, token: string) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      const held = leases.get(userId)
+      if (held === undefined || held.token !== token || held.expiresAt <= now) return Effect.succeed(false)
+      leases.delete(userId)
+      const waiting = waiters.get(userId)
+      if (waiting === undefined) return Effect.succeed(true)
+      waiters.delete(userId)
+      return Effect.as(Deferred.succeed(waiting, undefined), true)
+    })
+
+  const released: ReleaseSignal = (userId) =>
+    Effect.suspend(() => {
+      const waiting = waiters.get(userId) ?? Deferred.unsafeMake<void>(FiberId.none)
+      waiters.set(userId, waiting)
+      return Deferred.await(waiting)
+    })
+
+  return { tryAcquire, release, released }
 })
 
 /** In-process leases on `Clock`. */
 export const make = (settings: LeaseSettings) =>
   Effect.map(makeLeases, (leases) =>
-    UserLock.of({ ...leases, lease: makeLease(leases.tryAcquire, leases.release, settings) })
+    UserLock.of({
+      tryAcquire: leases.tryAcquire,
+      release: leases.release,
+      lease: makeLease(leases.tryAcquire, leases.release, settings, leases.released)
+    })
   )
 
 export const layer = (settings: LeaseSettings): Layer.Layer<UserLock> => Layer.effect(UserLock, make(settings))
