@@ -48,3 +48,20 @@ describe("Jwt maximum lifetime", () => {
     )
   )
 })
+
+describe("Jwt verified-token memory", () => {
+  it.effect("a token verified once is still refused after it expires, and only that exact token is remembered", () =>
+    Effect.gen(function* () {
+      yield* TestClock.setTime(Date.now())
+      const jwt = make({ secret: Redacted.make(SECRET), maxTtlSeconds: 600 })
+      const token = yield* jwt.sign(alice, 60)
+      expect(yield* reasonOf(jwt, token)).toBe("verified")
+      expect(yield* reasonOf(jwt, token)).toBe("verified")
+      const [head, body, signature = ""] = token.split(".")
+      const flipped = `${head}.${body}.${signature.slice(0, -2)}${signature.endsWith("AA") ? "BB" : "AA"}`
+      expect(yield* reasonOf(jwt, flipped)).toBe("invalid token")
+      yield* TestClock.adjust("61 seconds")
+      expect(yield* reasonOf(jwt, token)).toBe("token expired")
+    })
+  )
+})

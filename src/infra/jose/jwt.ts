@@ -18,30 +18,55 @@ const Claims = Schema.Struct({
 
 const tooLongLived = new InvalidToken({ reason: "token expires too far in the future" })
 
-/** HS256 JWTs with `jose`. */
+/** Tokens remembered as verified, at most (the oldest is forgotten first). */
+export const VERIFIED_CACHE_SIZE = 10_000
+
+/**
+ * HS256 JWTs with `jose`. A token that verified is remembered until it expires
+ * (keyed by the whole token, signature included, so only that exact token
+ * hits): a client's every request otherwise pays ~100 µs of WebCrypto.
+ */
 export const make = (options: JwtOptions): JwtShape => {
   const key = new TextEncoder().encode(Redacted.value(options.secret))
   const maxTtlMs = options.maxTtlSeconds * 1000
-  const withinMaxTtl = (verified: Verified) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) =>
-      verified.expiresAt <= now + maxTtlMs ? Effect.succeed(verified) : Effect.fail(tooLongLived)
+  const verified = new Map<string, Verified>()
+  const remember = (token: string, v: Verified) => {
+    if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value as string)
+    verified.set(token, v)
+  }
+  const withinMaxTtl = (token: string, v: Verified) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (v.expiresAt > now + maxTtlMs) return Effect.fail(tooLongLived)
+      remember(token, v)
+      return Effect.succeed(v)
+    })
+  const cached = (token: string, now: number): Verified | undefined => {
+    const hit = verified.get(token)
+    if (hit === undefined || hit.expiresAt > now) return hit
+    verified.delete(token)
+    return undefined
+  }
+  const check = (token: string, now: number) =>
+    Effect.tryPromise({
+      try: () =>
+        jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"], currentDate: new Date(now) }),
+      catch: (e) => new InvalidToken({ reason: e instanceof errors.JWTExpired ? "token expired" : "invalid token" })
+    }).pipe(
+      Effect.flatMap(({ payload }) =>
+        Effect.mapError(
+          Schema.decodeUnknown(Claims)(payload),
+          () => new InvalidToken({ reason: "invalid token claims" })
+        )
+      ),
+      Effect.map(({ sub, role, exp }): Verified => ({ userId: sub, role, expiresAt: exp * 1000 })),
+      Effect.flatMap((v) => withinMaxTtl(token, v))
     )
   return {
     verify: (token) =>
-      Effect.tryPromise({
-        try: () => jwtVerify(token, key, { algorithms: ["HS256"], requiredClaims: ["exp", "sub"] }),
-        catch: (e) => new InvalidToken({ reason: e instanceof errors.JWTExpired ? "token expired" : "invalid token" })
-      }).pipe(
-        Effect.flatMap(({ payload }) =>
-          Effect.mapError(
-            Schema.decodeUnknown(Claims)(payload),
-            () => new InvalidToken({ reason: "invalid token claims" })
-          )
-        ),
-        Effect.map(({ sub, role, exp }): Verified => ({ userId: sub, role, expiresAt: exp * 1000 })),
-        Effect.flatMap(withinMaxTtl),
-        Effect.withSpan("Jwt.verify")
-      ),
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        const hit = cached(token, now)
+        return hit === undefined ? check(token, now) : Effect.succeed(hit)
+      }),
     sign: (actor, ttlSeconds) =>
       Effect.promise(() =>
         new SignJWT({ role: actor.role })
