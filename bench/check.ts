@@ -21,25 +21,35 @@ export const toCents = (amount: string): number => {
 
 const cents = (n: unknown) => Math.round(Number(n) * 100)
 
-const openCount = async (url: string, u: User) => {
-  let open = 0
+/** A user's payouts still `initiated` or `processing` (the first page of each: enough to tell). */
+const openOf = async (url: string, u: User, limit: number) => {
+  const open: Array<Record<string, unknown>> = []
   for (const status of ["initiated", "processing"]) {
-    const r = await call(url, u.token, "GET", `/api/payout/user/${u.id}/history?status=${status}&limit=1`)
+    const r = await call(url, u.token, "GET", `/api/payout/user/${u.id}/history?status=${status}&limit=${limit}`)
     if (r.status !== 200) throw new Error(`history of ${u.id}: ${r.status} ${JSON.stringify(r.body)}`)
-    open += Number(r.body.count)
+    if (Array.isArray(r.body.transactions)) open.push(...(r.body.transactions as Array<Record<string, unknown>>))
   }
   return open
 }
 
-/** Seconds from `since` until a poll of every user's history found nothing open; null when `timeoutS` passed first. */
+export interface Drain {
+  /** Seconds from the end of the load until a poll of every user's history found nothing open; null if never. */
+  readonly drainedS: number | null
+  /** When not drained: how many were still open (first pages) and a few of them. */
+  readonly open: number
+  readonly sample: ReadonlyArray<Record<string, unknown>>
+}
+
+/** Polls every user's history until nothing is open or `timeoutS` has passed. */
 export const waitDrained = async (url: string, users: ReadonlyArray<User>, since: number, timeoutS: number) => {
   const deadline = performance.now() + timeoutS * 1000
-  while (performance.now() < deadline) {
-    const open = (await pool(users, 8, (u) => openCount(url, u))).reduce((a, b) => a + b, 0)
-    if (open === 0) return (performance.now() - since) / 1000
+  for (;;) {
+    const late = performance.now() >= deadline
+    const open = (await pool(users, 8, (u) => openOf(url, u, late ? 100 : 1))).flat()
+    if (open.length === 0) return { drainedS: (performance.now() - since) / 1000, open: 0, sample: [] } satisfies Drain
+    if (late) return { drainedS: null, open: open.length, sample: open.slice(0, 3) } satisfies Drain
     await sleep(250)
   }
-  return null
 }
 
 /** Every completed payout of a user: how many, and their sum in cents (bounded paging). */

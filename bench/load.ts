@@ -5,6 +5,13 @@
  * (performance.now(), the clock the Socket.IO listener uses) and its user, so
  * the end-to-end latency and the conservation check use every payout, not a
  * sample. Requests sent but never answered are counted per user too.
+ *
+ * The end is graceful: autocannon's own stop closes every connection with its
+ * request in flight, which the server sees as a client gone mid-request. So
+ * past `durationS` each connection closes after its next response instead (by
+ * lowering the client's `responseMax`, which autocannon checks before it sends
+ * the next request), and autocannon's duration, `GRACE_S` longer, is only the
+ * hard bound. The load's end is the last response.
  */
 import autocannon from "autocannon"
 import type { Listener, User } from "./setup.js"
@@ -35,8 +42,11 @@ export interface Load {
   readonly unansweredPerUser: Array<number>
   readonly statuses: Record<string, number>
   readonly startedAt: number
+  /** The last response (performance.now()). */
   readonly endedAt: number
 }
+
+const GRACE_S = 10
 
 interface Context {
   user?: number
@@ -65,13 +75,15 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
         }
   )
   const startedAt = performance.now()
+  const deadline = startedAt + o.durationS * 1000
+  let lastResponseAt = startedAt
   return new Promise((resolve, reject) => {
     const instance = autocannon(
       {
         url: o.url,
         connections: o.connections,
-        duration: o.durationS,
-        timeout: 10,
+        duration: o.durationS + GRACE_S,
+        timeout: GRACE_S,
         requests: [
           {
             setupRequest: (request, context) => {
@@ -82,6 +94,7 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
             },
             onResponse: (status, body, context) => {
               statuses[status] = (statuses[status] ?? 0) + 1
+              lastResponseAt = performance.now()
               if (++responses >= o.maxRequests) instance.stop()
               const user = (context as Context).user ?? -1
               answered[user] = (answered[user] ?? 0) + 1
@@ -108,13 +121,16 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
             unansweredPerUser,
             statuses,
             startedAt,
-            endedAt: performance.now()
+            endedAt: lastResponseAt
           })
         }
       }
     )
+    instance.on("response", (client) => {
+      if (performance.now() >= deadline) (client as unknown as { responseMax: number }).responseMax = 1
+    })
     // the run is bounded by autocannon's duration; this is the belt to its braces
-    const watchdog = setTimeout(() => instance.stop(), (o.durationS + 30) * 1000)
+    const watchdog = setTimeout(() => instance.stop(), (o.durationS + GRACE_S + 30) * 1000)
     const progress = setInterval(() => {
       const s = Math.round((performance.now() - startedAt) / 1000)
       const ok = o.scenario === "balance" ? (statuses[200] ?? 0) : accepted.size

@@ -89,13 +89,15 @@ const runOne = async (name: TargetName): Promise<RunReport> => {
     // a completion event is published after the write the poll saw: give the last ones a moment
     for (let i = 0; i < 20 && [...load.accepted.keys()].some((id) => !listener.completed.has(id)); i++) await sleep(100)
     const conservation: Conservation =
-      drained === null
+      drained.drainedS === null
         ? {
             ok: false,
             usersChecked: 0,
             reconcileOk: false,
             acceptedUnseen: 0,
-            problems: [`backlog not drained in ${options.drainTimeoutS} s`]
+            problems: [
+              `backlog not drained in ${options.drainTimeoutS} s: ${drained.open} still open, e.g. ${JSON.stringify(drained.sample)}`
+            ]
           }
         : await conserve(
             target.url,
@@ -111,7 +113,7 @@ const runOne = async (name: TargetName): Promise<RunReport> => {
       ...base,
       ok: conservation.ok,
       figures: f,
-      drainedAfterLoadS: drained && Math.round(drained * 100) / 100,
+      drainedAfterLoadS: drained.drainedS && Math.round(drained.drainedS * 100) / 100,
       conservation
     }
   } finally {

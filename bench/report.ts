@@ -51,7 +51,7 @@ export const figures = (
   const load0 = minus(cpu[1], cpu[0])
   const drain0 = minus(cpu[2], cpu[0])
   return {
-    acceptedPerS: round(ok / load.result.duration),
+    acceptedPerS: round((ok * 1000) / (load.endedAt - load.startedAt)),
     accepted: ok,
     otherStatuses: Object.fromEntries(Object.entries(load.statuses).filter(([s]) => s !== okStatus)),
     unanswered: load.unansweredPerUser.reduce((a, b) => a + b, 0),
@@ -100,7 +100,7 @@ export const table = (r: RunReport): string => {
     [payouts ? "accepted payouts/s (202)" : "balance reads/s (200)", `${f.acceptedPerS}  (${f.accepted} in all)`],
     ["other statuses", f.otherStatuses],
     ["connection errors / timeouts", `${f.connectionErrors} / ${f.timeouts}`],
-    ["unanswered (in flight at stop)", f.unanswered],
+    ["unanswered requests", f.unanswered],
     ["intake latency ms p50/p99/max", `${f.intakeLatencyMs.p50} / ${f.intakeLatencyMs.p99} / ${f.intakeLatencyMs.max}`]
   ]
   if (payouts) {
