@@ -52,6 +52,11 @@ interface Context {
   user?: number
 }
 
+let running: autocannon.Instance | undefined
+
+/** Stops the load under way, if any (Ctrl-C). */
+export const stopLoad = (): void => running?.stop()
+
 export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
   const accepted = new Map<string, { at: number; user: number }>()
   const acceptedPerUser = o.users.map(() => 0)
@@ -84,6 +89,8 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
         connections: o.connections,
         duration: o.durationS + GRACE_S,
         timeout: GRACE_S,
+        // autocannon notices its clients are all done at its next sample: every 100 ms, not every second
+        sampleInt: 100,
         requests: [
           {
             setupRequest: (request, context) => {
@@ -108,6 +115,7 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
         ]
       },
       (error, result) => {
+        running = undefined
         clearInterval(progress)
         clearTimeout(watchdog)
         if (process.stderr.isTTY) process.stderr.write("\n")
@@ -126,6 +134,7 @@ export const runLoad = (o: LoadOptions, listener: Listener): Promise<Load> => {
         }
       }
     )
+    running = instance
     instance.on("response", (client) => {
       if (performance.now() >= deadline) (client as unknown as { responseMax: number }).responseMax = 1
     })

@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs"
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { type Conservation, conserve, toCents, waitDrained } from "./check.js"
-import { runLoad, type Scenario } from "./load.js"
+import { runLoad, type Scenario, stopLoad } from "./load.js"
 import { figures, type RunReport, table } from "./report.js"
 import { createUsers, listen, sign } from "./setup.js"
 import { cpuUs, startTarget, stopTarget, type TargetName } from "./targets.js"
@@ -121,16 +121,22 @@ const runOne = async (name: TargetName): Promise<RunReport> => {
   }
 }
 
+/** Ctrl-C: stop the load and the target's processes (each bounded), then exit 130; repeats are ignored meanwhile. */
+let interrupted = false
 const onSignal = (signal: NodeJS.Signals) => {
-  console.error(`\nbench: ${signal}, stopping the target`)
+  if (interrupted) return
+  interrupted = true
+  console.error(`\nbench: ${signal}, stopping the load and the target`)
+  stopLoad()
   void stopTarget().finally(() => process.exit(130))
 }
-process.once("SIGINT", onSignal)
-process.once("SIGTERM", onSignal)
+process.on("SIGINT", onSignal)
+process.on("SIGTERM", onSignal)
 
 const reports: Array<RunReport> = []
 try {
   for (const name of targets) {
+    if (interrupted) break
     try {
       reports.push(await runOne(name))
     } catch (error) {
@@ -151,4 +157,4 @@ console.log(`\n${reports.map(table).join("\n")}`)
 const document = JSON.stringify({ at: new Date().toISOString(), runs: reports }, null, 2)
 console.log(document)
 if (args.json !== undefined) writeFileSync(args.json, `${document}\n`)
-process.exit(reports.every((r) => r.ok) ? 0 : 1)
+process.exit(interrupted ? 130 : reports.every((r) => r.ok) ? 0 : 1)

@@ -123,7 +123,7 @@ export const table = (r: RunReport): string => {
     [
       "conservation",
       r.conservation?.ok
-        ? `ok (${r.conservation.usersChecked} users, reconcile ok; ${r.conservation.acceptedUnseen} accepted from unanswered requests)`
+        ? `ok (users checked: ${r.conservation.usersChecked}, reconcile ok; ${r.conservation.acceptedUnseen} accepted from unanswered requests)`
         : "FAILED"
     ]
   )
