@@ -1,0 +1,160 @@
+/**
+ * npm run bench -- [--target embedded|distributed|both] [--scenario payout|single-user|balance]
+ *   [--users 100] [--connections 50] [--duration 10] [--delay 50] [--worker-concurrency 50]
+ *   [--amount 0.01] [--credit 100000.00] [--drain-timeout 30] [--max-requests 2000000] [--json path]
+ *
+ * Starts the target, creates and credits the users, loads it, waits for the
+ * backlog to drain, checks conservation, prints a table and a JSON document.
+ * Exits 1 when a target did not start or a check failed.
+ */
+import { randomBytes } from "node:crypto"
+import { writeFileSync } from "node:fs"
+import { setTimeout as sleep } from "node:timers/promises"
+import { parseArgs } from "node:util"
+import { type Conservation, conserve, toCents, waitDrained } from "./check.js"
+import { runLoad, type Scenario, stopLoad } from "./load.js"
+import { figures, type RunReport, table } from "./report.js"
+import { createUsers, listen, sign } from "./setup.js"
+import { cpuUs, startTarget, stopTarget, type TargetName } from "./targets.js"
+
+const { values: args } = parseArgs({
+  options: {
+    target: { type: "string", default: "embedded" },
+    scenario: { type: "string", default: "payout" },
+    users: { type: "string", default: "100" },
+    connections: { type: "string" },
+    duration: { type: "string", default: "10" },
+    delay: { type: "string", default: "50" },
+    "worker-concurrency": { type: "string", default: "50" },
+    amount: { type: "string", default: "0.01" },
+    credit: { type: "string", default: "100000.00" },
+    "drain-timeout": { type: "string", default: "30" },
+    "max-requests": { type: "string", default: "2000000" },
+    "ready-timeout": { type: "string", default: "60" },
+    json: { type: "string" }
+  }
+})
+
+const fail = (message: string): never => {
+  console.error(`bench: ${message}`)
+  process.exit(2)
+}
+const positive = (name: string, text: string | undefined): number => {
+  const n = Number(text)
+  return Number.isInteger(n) && n > 0 ? n : fail(`--${name} must be a positive integer, got ${text}`)
+}
+const targets: ReadonlyArray<TargetName> =
+  args.target === "both"
+    ? ["embedded", "distributed"]
+    : args.target === "embedded" || args.target === "distributed"
+      ? [args.target]
+      : fail(`--target must be embedded, distributed or both, got ${args.target}`)
+const scenario: Scenario =
+  args.scenario === "payout" || args.scenario === "single-user" || args.scenario === "balance"
+    ? args.scenario
+    : fail(`--scenario must be payout, single-user or balance, got ${args.scenario}`)
+const options = {
+  scenario,
+  users: scenario === "single-user" ? 1 : positive("users", args.users),
+  connections: positive("connections", args.connections ?? (scenario === "single-user" ? "10" : "50")),
+  durationS: positive("duration", args.duration),
+  delayMs: positive("delay", args.delay),
+  workerConcurrency: positive("worker-concurrency", args["worker-concurrency"]),
+  amount: args.amount,
+  credit: args.credit,
+  drainTimeoutS: positive("drain-timeout", args["drain-timeout"]),
+  maxRequests: positive("max-requests", args["max-requests"])
+}
+const amountCents = toCents(options.amount)
+const creditCents = toCents(options.credit)
+const readyMs = positive("ready-timeout", args["ready-timeout"]) * 1000
+
+const runOne = async (name: TargetName): Promise<RunReport> => {
+  const run = randomBytes(3).toString("hex")
+  console.error(`bench: starting ${name} (run ${run})`)
+  const target = await startTarget(name, run, { ...options, readyMs }).catch((e: unknown) => e as Error)
+  if (target instanceof Error) return { target: name, started: false, ok: false, error: target.message }
+  const base = { target: name, started: true, store: target.store, broker: target.broker, scenario, options }
+  const admin = await sign(target.secret, `bench_admin_${run}`, "admin")
+  const ids = Array.from({ length: options.users }, (_, i) => `bench_${run}_${i}`)
+  const users = await createUsers(target.url, admin, target.secret, ids, options.credit)
+  const listener = await listen(target.url, admin, ids)
+  try {
+    console.error(`bench: ${ids.length} users ready; ${options.connections} connections for ${options.durationS} s`)
+    const cpu0 = cpuUs(target)
+    const load = await runLoad({ ...options, url: target.url, users }, listener)
+    const cpu1 = cpuUs(target)
+    const drained = await waitDrained(target.url, users, load.endedAt, options.drainTimeoutS)
+    const cpu2 = cpuUs(target)
+    // a completion event is published after the write the poll saw: give the last ones a moment
+    for (let i = 0; i < 20 && [...load.accepted.keys()].some((id) => !listener.completed.has(id)); i++) await sleep(100)
+    const conservation: Conservation =
+      drained.drainedS === null
+        ? {
+            ok: false,
+            usersChecked: 0,
+            reconcileOk: false,
+            acceptedUnseen: 0,
+            problems: [
+              `backlog not drained in ${options.drainTimeoutS} s: ${drained.open} still open, e.g. ${JSON.stringify(drained.sample)}`
+            ]
+          }
+        : await conserve(
+            target.url,
+            admin,
+            users,
+            load.acceptedPerUser,
+            load.unansweredPerUser,
+            creditCents,
+            amountCents
+          )
+    const f = figures(scenario, load, listener, [cpu0, cpu1, cpu2])
+    return {
+      ...base,
+      ok: conservation.ok,
+      figures: f,
+      drainedAfterLoadS: drained.drainedS && Math.round(drained.drainedS * 100) / 100,
+      conservation
+    }
+  } finally {
+    listener.close()
+  }
+}
+
+/** Ctrl-C: stop the load and the target's processes (each bounded), then exit 130; repeats are ignored meanwhile. */
+let interrupted = false
+const onSignal = (signal: NodeJS.Signals) => {
+  if (interrupted) return
+  interrupted = true
+  console.error(`\nbench: ${signal}, stopping the load and the target`)
+  stopLoad()
+  void stopTarget().finally(() => process.exit(130))
+}
+process.on("SIGINT", onSignal)
+process.on("SIGTERM", onSignal)
+
+const reports: Array<RunReport> = []
+try {
+  for (const name of targets) {
+    if (interrupted) break
+    try {
+      reports.push(await runOne(name))
+    } catch (error) {
+      reports.push({
+        target: name,
+        started: true,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error)
+      })
+    } finally {
+      await stopTarget()
+    }
+  }
+} finally {
+  await stopTarget()
+}
+console.log(`\n${reports.map(table).join("\n")}`)
+const document = JSON.stringify({ at: new Date().toISOString(), runs: reports }, null, 2)
+console.log(document)
+if (args.json !== undefined) writeFileSync(args.json, `${document}\n`)
+process.exit(interrupted ? 130 : reports.every((r) => r.ok) ? 0 : 1)
