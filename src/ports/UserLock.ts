@@ -54,7 +54,7 @@ export const makeLease =
       const token = randomUUID()
       yield* Effect.addFinalizer(() => release(userId, token).pipe(Effect.ignore))
       yield* attempt(token, settings.retryCount)
-    }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId } }))
+    }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId }, captureStackTrace: false }))
   }
 
 export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {}

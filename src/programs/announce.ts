@@ -12,7 +12,4 @@ export const announce = (store: PayoutStoreShape, bus: EventBusShape, t: Transac
     const accounts = yield* store.accounts(t.userId)
     const balance = accounts.find((a) => a.currency === t.currency)?.available
     yield* bus.publish(eventFor(t, balance))
-  }).pipe(
-    Effect.catchAll((e) => Effect.logWarning("payout event not published", e)),
-    Effect.withSpan("announce", { attributes: { transactionId: t.transactionId, status: t._tag } })
-  )
+  }).pipe(Effect.catchAll((e) => Effect.logWarning("payout event not published", e)))

@@ -86,7 +86,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
     const store = yield* PayoutStore
 
     /** Someone else's payout is answered exactly like a missing one. */
-    const visibleTransaction = Effect.fn("visibleTransaction")(function* (actor: Actor, id: TransactionId) {
+    const visibleTransaction = Effect.fnUntraced(function* (actor: Actor, id: TransactionId) {
       const found = yield* store.getTransaction(id)
       if (Option.isNone(found)) return yield* new TransactionNotFound({ transactionId: id })
       return yield* Effect.mapError(
@@ -95,7 +95,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       )
     })
 
-    const userOf = Effect.fn("ownUser")(function* (account: Authorized<UserId>) {
+    const userOf = Effect.fnUntraced(function* (account: Authorized<UserId>) {
       const user = yield* store.getUser(account.target)
       if (Option.isNone(user)) return yield* new UserNotFound({ userId: account.target })
       return user.value
@@ -106,7 +106,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
         "create",
         // The body is read here, not decoded by the framework: its answers to bad bodies (Content-Type,
         // JSON, the domain parser's messages and amount rules, in the program) are docs/api.md's.
-        Effect.fn("http.payout.create")(function* ({ headers }) {
+        Effect.fnUntraced(function* ({ headers }) {
           const actor = yield* CurrentActor
           const accepted = yield* Effect.gen(function* () {
             const body = yield* readJsonBody
@@ -126,14 +126,14 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       )
       .handle(
         "get",
-        Effect.fn("http.payout.get")(function* ({ path }) {
+        Effect.fnUntraced(function* ({ path }) {
           const { target } = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
           return { success: true as const, transaction: transactionJson(target) }
         })
       )
       .handle(
         "audit",
-        Effect.fn("http.payout.audit")(function* ({ path }) {
+        Effect.fnUntraced(function* ({ path }) {
           const { target } = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
           const entries = yield* store.audit(target.transactionId)
           return { success: true as const, transactionId: path.transactionId, entries: entries.map(auditJson) }
@@ -141,7 +141,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       )
       .handle(
         "balance",
-        Effect.fn("http.payout.balance")(function* ({ path, urlParams }) {
+        Effect.fnUntraced(function* ({ path, urlParams }) {
           const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
           const accounts = yield* store.accounts(user.userId)
           return balanceJson(user, accounts, urlParams.currency)
@@ -149,7 +149,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       )
       .handle(
         "history",
-        Effect.fn("http.payout.history")(function* ({ path, urlParams }) {
+        Effect.fnUntraced(function* ({ path, urlParams }) {
           const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
           // `cursor=` (empty, as docs/api.md allows for the first request) is the first page
           const cursor =

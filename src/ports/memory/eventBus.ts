@@ -6,9 +6,7 @@ import { EventBus } from "../EventBus.js"
 export const make = Effect.gen(function* () {
   const pubsub = yield* Effect.acquireRelease(PubSub.unbounded<PayoutEvent>(), PubSub.shutdown)
   return {
-    publish: Effect.fn("EventBus.publish")(function* (event: PayoutEvent) {
-      yield* PubSub.publish(pubsub, event)
-    }),
+    publish: (event: PayoutEvent) => Effect.asVoid(PubSub.publish(pubsub, event)),
     subscribe: PubSub.subscribe(pubsub)
   }
 })

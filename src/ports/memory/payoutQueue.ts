@@ -153,12 +153,11 @@ export const make = (options: MemoryQueueOptions) =>
       }).pipe(Effect.scoped)
 
     const queue: PayoutQueueShape = {
-      publish: Effect.fn("PayoutQueue.publish")(function* (message: PayoutMessage) {
-        yield* Queue.offer(ready, { ...(yield* envelope(message)), deliveries: 0, requeued: false })
-      }),
-      publishDelayed: Effect.fn("PayoutQueue.publishDelayed")(function* (message: PayoutMessage, delayMs: number) {
-        yield* later({ ...(yield* envelope(message)), deliveries: 0, requeued: false }, delayMs)
-      }),
+      // in memory, a publish is no call worth a span: the delivery's span links to the publisher's
+      publish: (message) =>
+        Effect.flatMap(envelope(message), (e) => Queue.offer(ready, { ...e, deliveries: 0, requeued: false })),
+      publishDelayed: (message, delayMs) =>
+        Effect.flatMap(envelope(message), (e) => later({ ...e, deliveries: 0, requeued: false }, delayMs)),
       consume,
       stats: Effect.all({
         ready: Effect.map(Queue.size(ready), (n) => Math.max(0, n)),

@@ -23,20 +23,20 @@ export const make = Effect.sync(() => {
     sweepAt = now + windowMs
   }
 
-  const hit = Effect.fn("RateLimiter.hit")(function* (key: string, limit: number, windowMs: number) {
-    const now = yield* Clock.currentTimeMillis
-    sweep(now, windowMs)
-    const current = windows.get(key)
-    const window = current !== undefined && current.endsAt > now ? current : { count: 0, endsAt: now + windowMs }
-    window.count += 1
-    windows.set(key, window)
-    return {
-      allowed: window.count <= limit,
-      limit,
-      remaining: Math.max(0, limit - window.count),
-      resetMs: window.endsAt - now
-    } satisfies RateLimitDecision
-  })
+  const hit = (key: string, limit: number, windowMs: number) =>
+    Effect.map(Clock.currentTimeMillis, (now) => {
+      sweep(now, windowMs)
+      const current = windows.get(key)
+      const window = current !== undefined && current.endsAt > now ? current : { count: 0, endsAt: now + windowMs }
+      window.count += 1
+      windows.set(key, window)
+      return {
+        allowed: window.count <= limit,
+        limit,
+        remaining: Math.max(0, limit - window.count),
+        resetMs: window.endsAt - now
+      } satisfies RateLimitDecision
+    })
 
   /** Windows held (tests watch memory with it). */
   const size = Effect.sync(() => windows.size)
