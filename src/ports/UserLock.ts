@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Context, Effect, Random, type Scope } from "effect"
+import { Context, Effect, Random } from "effect"
 import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
 
 /**
@@ -11,8 +11,11 @@ export interface UserLockShape {
   readonly tryAcquire: (userId: UserId, token: string, ttlMs: number) => Effect.Effect<boolean, ServiceUnavailable>
   /** Deletes the lease only if `token` still holds it: true when it did. */
   readonly release: (userId: UserId, token: string) => Effect.Effect<boolean, ServiceUnavailable>
-  /** Holds the lease for the scope, retrying while busy; ConcurrentRequest when the retries run out. */
-  readonly lease: (userId: UserId) => Effect.Effect<void, ConcurrentRequest | ServiceUnavailable, Scope.Scope>
+  /** Runs `use` holding the user's lease, waiting while it is busy; ConcurrentRequest when the retries run out. */
+  readonly withLease: <A, E, R>(
+    userId: UserId,
+    use: Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E | ConcurrentRequest | ServiceUnavailable, R>
 }
 
 export interface LeaseSettings {
@@ -25,36 +28,38 @@ export interface LeaseSettings {
 export type ReleaseSignal = (userId: UserId) => Effect.Effect<void>
 
 /**
- * `lease` written once over `tryAcquire`/`release`, for every layer. While the
+ * `withLease` written once over `tryAcquire`/`release`, for every layer. While the
  * lease is busy it tries again when the holder releases it (`released`) or
  * after `retryDelayMs` jittered 0.8–1.2×, whichever comes first, at most
- * `retryCount` times. The finalizer is in place before the first try, so a
+ * `retryCount` times. The release is in place before the first try, so a
  * lease taken by a try that was interrupted mid-flight is still released
  * (owner-checked, so harmless when the token never held it).
  */
-export const makeLease =
-  (
-    tryAcquire: UserLockShape["tryAcquire"],
-    release: UserLockShape["release"],
-    settings: LeaseSettings,
-    released?: ReleaseSignal
-  ): UserLockShape["lease"] =>
-  (userId) => {
-    const pause = Effect.flatMap(Random.nextRange(0.8, 1.2), (f) => Effect.sleep(settings.retryDelayMs * f))
-    const wait = released === undefined ? pause : Effect.raceFirst(released(userId), pause)
-    const attempt = (token: string, retries: number): Effect.Effect<void, ConcurrentRequest | ServiceUnavailable> =>
-      Effect.flatMap(tryAcquire(userId, token, settings.ttlMs), (acquired) =>
-        acquired
-          ? Effect.void
-          : retries === 0
-            ? Effect.fail(new ConcurrentRequest({ userId }))
-            : Effect.zipRight(wait, attempt(token, retries - 1))
-      )
-    return Effect.gen(function* () {
+export const makeLease = (
+  tryAcquire: UserLockShape["tryAcquire"],
+  release: UserLockShape["release"],
+  settings: LeaseSettings,
+  released?: ReleaseSignal
+): UserLockShape["withLease"] => {
+  const pause = Effect.flatMap(Random.nextRange(0.8, 1.2), (f) => Effect.sleep(settings.retryDelayMs * f))
+  return (userId, use) =>
+    Effect.suspend(() => {
+      const wait = released === undefined ? pause : Effect.raceFirst(released(userId), pause)
+      const attempt = (token: string, retries: number): Effect.Effect<void, ConcurrentRequest | ServiceUnavailable> =>
+        Effect.flatMap(tryAcquire(userId, token, settings.ttlMs), (acquired) =>
+          acquired
+            ? Effect.void
+            : retries === 0
+              ? Effect.fail(new ConcurrentRequest({ userId }))
+              : Effect.zipRight(wait, attempt(token, retries - 1))
+        )
       const token = randomUUID()
-      yield* Effect.addFinalizer(() => release(userId, token).pipe(Effect.ignore))
-      yield* attempt(token, settings.retryCount)
-    }).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId }, captureStackTrace: false }))
-  }
+      const acquire = Effect.withSpan(attempt(token, settings.retryCount), "UserLock.lease", {
+        attributes: { userId },
+        captureStackTrace: false
+      })
+      return Effect.ensuring(Effect.zipRight(acquire, use), Effect.ignore(release(userId, token)))
+    })
+}
 
 export class UserLock extends Context.Tag("swiftpay/UserLock")<UserLock, UserLockShape>() {}

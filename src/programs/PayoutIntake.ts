@@ -91,12 +91,22 @@ const make = Effect.gen(function* () {
         )
       )
 
-  /** Under the user's lease: the store's conditional reserve is what really guards the money. */
-  const reserve = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
-    Effect.scoped(
-      Effect.zipRight(
-        lock.lease(request.userId),
-        Effect.flatMap(makeTransactionId, (transactionId) => store.reserve({ ...request, transactionId }, ticket))
+  /**
+   * Under the user's lease (the store's conditional reserve is what really guards
+   * the money): reserve, then PAYOUT_INITIATED, then the queue message, in that
+   * order so no worker event can overtake it. Once the lease is held nothing
+   * interrupts it, not even a client that goes away: a reserved payout is
+   * always announced and queued at once, never left for Recovery to find.
+   */
+  const accept = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
+    lock.withLease(
+      request.userId,
+      Effect.uninterruptible(
+        Effect.flatMap(makeTransactionId, (transactionId) =>
+          Effect.tap(store.reserve({ ...request, transactionId }, ticket), (t) =>
+            Effect.zipRight(announce(store, bus, t), enqueue(t))
+          )
+        )
       )
     )
 
@@ -121,16 +131,13 @@ const make = Effect.gen(function* () {
       idempotencyKey === null
         ? null
         : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
-    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => reserve(request, ticket))
+    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => accept(request, ticket))
     if (outcome._tag === "Replay") {
       const { transactionId, amount, currency } = outcome.result
       return { transactionId, amount, currency, userId: request.userId, replayed: true } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
-    // The event goes out before the queue message, so no worker event can overtake it.
-    yield* announce(store, bus, t)
-    yield* enqueue(t)
     return {
       transactionId: t.transactionId,
       userId: t.userId,

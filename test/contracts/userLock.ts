@@ -65,40 +65,38 @@ export const userLockContract = <E>(
         expect(yield* lock.tryAcquire(u, "third", 5_000)).toBe(false)
       }).pipe(Effect.provide(provided)))
 
-    test("lease holds for its scope and releases when the scope closes", () =>
+    test("withLease holds the lease while its effect runs and releases it after", () =>
       Effect.gen(function* () {
         const lock = yield* UserLock
         const u = user()
-        yield* Effect.scoped(
+        yield* lock.withLease(
+          u,
           Effect.gen(function* () {
-            yield* lock.lease(u)
             expect(yield* lock.tryAcquire(u, "other", 5_000)).toBe(false)
           })
         )
         expect(yield* lock.tryAcquire(u, "other", 5_000)).toBe(true)
       }).pipe(Effect.provide(provided)))
 
-    test("lease releases when the scope fails or is interrupted", () =>
+    test("withLease releases when its effect fails or is interrupted", () =>
       Effect.gen(function* () {
         const lock = yield* UserLock
         const u = user()
-        const failed = yield* Effect.exit(Effect.scoped(Effect.zipRight(lock.lease(u), Effect.fail("boom"))))
+        const failed = yield* Effect.exit(lock.withLease(u, Effect.fail("boom")))
         expect(Exit.isFailure(failed)).toBe(true)
         expect(yield* lock.tryAcquire(u, "probe", 5_000)).toBe(true)
         yield* lock.release(u, "probe")
 
         const held = yield* Deferred.make<void>()
         const fiber = yield* Effect.fork(
-          Effect.scoped(
-            Effect.zipRight(lock.lease(u), Effect.zipRight(Deferred.succeed(held, undefined), Effect.never))
-          )
+          lock.withLease(u, Effect.zipRight(Deferred.succeed(held, undefined), Effect.never))
         )
         yield* Deferred.await(held).pipe(within("5 seconds", "the lease"))
         yield* Fiber.interrupt(fiber)
         expect(yield* lock.tryAcquire(u, "probe", 5_000)).toBe(true)
       }).pipe(Effect.provide(provided)))
 
-    test("lease waits while the lease is busy and takes it once freed", () =>
+    test("withLease waits while the lease is busy and takes it once freed", () =>
       Effect.gen(function* () {
         const lock = yield* UserLock
         const u = user()
@@ -106,9 +104,7 @@ export const userLockContract = <E>(
         const held = yield* Deferred.make<void>()
         const done = yield* Deferred.make<void>()
         const fiber = yield* Effect.fork(
-          Effect.scoped(
-            Effect.zipRight(lock.lease(u), Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(done)))
-          )
+          lock.withLease(u, Effect.zipRight(Deferred.succeed(held, undefined), Deferred.await(done)))
         )
         yield* time.advance(10)
         expect(yield* lock.release(u, "holder")).toBe(true)
@@ -120,12 +116,12 @@ export const userLockContract = <E>(
         expect(yield* lock.tryAcquire(u, "other", 5_000)).toBe(true)
       }).pipe(Effect.provide(provided)))
 
-    test("lease fails with ConcurrentRequest once its retries run out", () =>
+    test("withLease fails with ConcurrentRequest once its retries run out", () =>
       Effect.gen(function* () {
         const lock = yield* UserLock
         const u = user()
         yield* lock.tryAcquire(u, "holder", 5_000)
-        const fiber = yield* Effect.fork(Effect.scoped(lock.lease(u)))
+        const fiber = yield* Effect.fork(lock.withLease(u, Effect.void))
         yield* time.advance(200)
         const error = yield* Fiber.join(fiber).pipe(Effect.flip, within("5 seconds", "the lease to give up"))
         expect(error).toMatchObject({ _tag: "ConcurrentRequest", userId: u })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Scope, TestClock } from "effect"
+import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import * as MemoryLock from "../../src/ports/memory/userLock.js"
 import { UserLock } from "../../src/ports/UserLock.js"
@@ -17,7 +17,7 @@ describe("UserLock memory", () => {
       const lock = yield* UserLock
       const u = UserId.make("busy-user")
       yield* lock.tryAcquire(u, "holder", 60_000)
-      const fiber = yield* Effect.fork(Effect.scoped(lock.lease(u)))
+      const fiber = yield* Effect.fork(lock.withLease(u, Effect.void))
       yield* TestClock.adjust(15)
       expect(fiber.unsafePoll()).toBeNull()
       yield* TestClock.adjust(3 * 20 * 1.2 - 15)
@@ -30,12 +30,17 @@ describe("UserLock memory", () => {
     Effect.gen(function* () {
       const lock = yield* UserLock
       const u = UserId.make("queued-user")
-      const holder = yield* Scope.make()
-      yield* lock.lease(u).pipe(Scope.extend(holder))
-      const waiter = yield* Effect.fork(Effect.scoped(lock.lease(u)))
+      const release = yield* Deferred.make<void>()
+      const holding = yield* Deferred.make<void>()
+      const holder = yield* Effect.fork(
+        lock.withLease(u, Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(release)))
+      )
+      yield* Deferred.await(holding)
+      const waiter = yield* Effect.fork(lock.withLease(u, Effect.void))
       yield* TestClock.adjust(1) // the waiter has tried once and waits (the retry delay is 20 ms here)
       expect(waiter.unsafePoll()).toBeNull()
-      yield* Scope.close(holder, Exit.void)
+      yield* Deferred.succeed(release, undefined)
+      yield* Fiber.join(holder)
       yield* Fiber.join(waiter) // no further clock movement: the release woke it
     }).pipe(Effect.provide(layer))
   )
@@ -45,9 +50,9 @@ describe("UserLock memory", () => {
       const lock = yield* UserLock
       const busy = UserId.make("stuck-user")
       yield* lock.tryAcquire(busy, "holder", 60_000)
-      const waiter = yield* Effect.fork(Effect.scoped(lock.lease(busy)))
+      const waiter = yield* Effect.fork(lock.withLease(busy, Effect.void))
       for (let i = 0; i < 5; i++) {
-        yield* Effect.scoped(lock.lease(UserId.make(`other-${i}`)))
+        yield* lock.withLease(UserId.make(`other-${i}`), Effect.void)
         yield* TestClock.adjust(1)
       }
       expect(waiter.unsafePoll()).toBeNull()

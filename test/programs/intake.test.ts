@@ -1,11 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, Random } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Random } from "effect"
 import { minor, type TransactionId, type UserId } from "../../src/domain/index.js"
+import { EventBus } from "../../src/ports/EventBus.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { PayoutSettlement } from "../../src/programs/PayoutSettlement.js"
-import { createUser, driveUntilFinal, testLayer, usd } from "./harness.js"
+import { createUser, driveUntilFinal, infra, settings, testLayer, usd } from "./harness.js"
 
 const submit = (userId: UserId, amount: number | string, idempotencyKey: string | null = null, extra = {}) =>
   Effect.flatMap(PayoutIntake, (intake) =>
@@ -135,5 +136,48 @@ describe("PayoutIntake", () => {
       expect(yield* usd(userId)).toMatchObject({ available: 10_000 - 1_150, held: 0, paidOut: 1_150 })
       expect((yield* store.reconcile).ok).toBe(true)
     }).pipe(Effect.scoped, Effect.provide(testLayer({ rail: { processingDelayMs: 500, failureRate: 0 } })))
+  )
+})
+
+describe("PayoutIntake when its caller goes away", () => {
+  /** An EventBus whose publish waits for the gate: the intake is caught between its reserve and its publish. */
+  const gatedBus = (gate: Deferred.Deferred<void>, reached: Deferred.Deferred<void>) =>
+    Layer.effect(
+      EventBus,
+      Effect.map(EventBus, (bus) =>
+        EventBus.of({
+          ...bus,
+          publish: (event) =>
+            Effect.zipRight(
+              Effect.zipRight(Deferred.succeed(reached, undefined), Deferred.await(gate)),
+              bus.publish(event)
+            )
+        })
+      )
+    )
+
+  it.effect(
+    "a reserved payout is announced and queued even when the request is interrupted right after the reserve",
+    () =>
+      Effect.gen(function* () {
+        const gate = yield* Deferred.make<void>()
+        const reached = yield* Deferred.make<void>()
+        const layer = PayoutIntake.layer.pipe(
+          Layer.provide(gatedBus(gate, reached)),
+          Layer.provideMerge(infra()),
+          Layer.provide(settings())
+        )
+        yield* Effect.gen(function* () {
+          const userId = yield* createUser(10_000)
+          const fiber = yield* Effect.fork(submit(userId, "1.00"))
+          yield* Deferred.await(reached)
+          const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+          yield* Deferred.succeed(gate, undefined)
+          yield* Fiber.join(interrupting)
+          const queue = yield* PayoutQueue
+          expect((yield* queue.stats).ready).toBe(1)
+          expect(yield* usd(userId)).toMatchObject({ available: 9_900, held: 100 })
+        }).pipe(Effect.provide(layer))
+      })
   )
 })

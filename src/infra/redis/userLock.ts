@@ -27,7 +27,7 @@ export const make = (redis: Redis, settings: LeaseSettings): UserLockShape => {
     return (yield* Schema.decodeUnknown(DeletedCount)(reply).pipe(Effect.orDie)) === 1
   })
 
-  return { tryAcquire, release, lease: makeLease(tryAcquire, release, settings) }
+  return { tryAcquire, release, withLease: makeLease(tryAcquire, release, settings) }
 }
 
 export const layer = (settings: LeaseSettings): Layer.Layer<UserLock, never, RedisClient> =>

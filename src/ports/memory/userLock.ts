@@ -57,7 +57,7 @@ export const make = (settings: LeaseSettings) =>
     UserLock.of({
       tryAcquire: leases.tryAcquire,
       release: leases.release,
-      lease: makeLease(leases.tryAcquire, leases.release, settings, leases.released)
+      withLease: makeLease(leases.tryAcquire, leases.release, settings, leases.released)
     })
   )
 
