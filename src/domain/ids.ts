@@ -16,11 +16,11 @@ export const TransactionId = Schema.String.pipe(
 )
 export type TransactionId = typeof TransactionId.Type
 
-const hex4 = Random.nextIntBetween(0, 0x10000).pipe(Effect.map((n) => n.toString(16).toUpperCase().padStart(4, "0")))
+const hex8 = Effect.map(Random.nextIntBetween(0, 0x1_0000_0000), (n) => n.toString(16).toUpperCase().padStart(8, "0"))
 
 /** `TXN_<base36 ms>_<16 HEX>`: sortable by creation time, unique by its random tail. */
-export const makeTransactionId: Effect.Effect<TransactionId> = Effect.gen(function* () {
-  const ms = yield* Clock.currentTimeMillis
-  const tail = yield* Effect.all([hex4, hex4, hex4, hex4])
-  return TransactionId.make(`TXN_${ms.toString(36).toUpperCase()}_${tail.join("")}`)
-})
+export const makeTransactionId: Effect.Effect<TransactionId> = Effect.zipWith(
+  Clock.currentTimeMillis,
+  Effect.zipWith(hex8, hex8, (a, b) => a + b),
+  (ms, tail) => TransactionId.make(`TXN_${ms.toString(36).toUpperCase()}_${tail}`)
+)

@@ -87,7 +87,7 @@ export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptio
     Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, JwtLayer.layer({ allowDevelopmentSecret: true })))
   )
   return Layer.provideMerge(app, ports).pipe(
-    Layer.provide(Logging.layer("pretty")),
+    Layer.provide(Logging.layer("lines")),
     Layer.provide(StartupConfig.layer("embedded"))
   )
 }

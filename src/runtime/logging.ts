@@ -20,12 +20,31 @@ export const jsonLogger = Logger.make(({ logLevel, message, cause, annotations, 
   globalThis.console.log(JSON.stringify(record, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)))
 })
 
-/** The process logger: JSON lines (gateway, worker) or pretty lines for people (embedded), at LOG_LEVEL. */
-export const layer = (format: "json" | "pretty") =>
+const text = (v: unknown): string => {
+  const s =
+    typeof v === "string" ? v : JSON.stringify(v, (_k, x: unknown) => (typeof x === "bigint" ? x.toString() : x))
+  return s !== undefined && /^[^\s="]+$/.test(s) ? s : JSON.stringify(s ?? String(v))
+}
+
+/**
+ * One line per record for people: `12:04:05.123 INFO payout accepted userId=user_001 …`.
+ * (Effect's pretty logger prints a block per record and, at a few thousand lines
+ * a second, cost a third of the embedded runtime's throughput.)
+ */
+export const lineLogger = Logger.make(({ logLevel, message, cause, annotations, date }) => {
+  const messages = Array.isArray(message) ? message : [message]
+  let line = `${date.toISOString().slice(11, 23)} ${logLevel.label} ${messages.map((m) => (typeof m === "string" ? m : text(m))).join(" ")}`
+  for (const [k, v] of HashMap.toEntries(annotations)) line += ` ${k}=${text(v)}`
+  if (cause._tag !== "Empty") line += `\n${String(cause)}`
+  globalThis.console.log(line)
+})
+
+/** The process logger: JSON lines (gateway, worker) or one line per record for people (embedded), at LOG_LEVEL. */
+export const layer = (format: "json" | "lines") =>
   Layer.unwrapEffect(
     Effect.map(Settings.logLevel, (level) =>
       Layer.merge(
-        Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : Logger.prettyLoggerDefault),
+        Logger.replace(Logger.defaultLogger, format === "json" ? jsonLogger : lineLogger),
         Logger.minimumLogLevel(level)
       )
     )
