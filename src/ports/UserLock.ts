@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Context, Effect, Random } from "effect"
+import { Context, Deferred, Effect, Exit, FiberId, Random } from "effect"
 import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
 
 /**
@@ -24,8 +24,37 @@ export interface LeaseSettings {
   readonly retryCount: number
 }
 
-/** Resolves when `userId`'s lease is released (by this process: another's release is found by the timer). */
+/** Resolves when `userId`'s lease is released (or never: the retry timer is the fallback). */
 export type ReleaseSignal = (userId: UserId) => Effect.Effect<void>
+
+/**
+ * Waiters by user, for the layers to wake on a release (memory: in `release`;
+ * Redis: on the release message). Entries go away with their last waiter.
+ */
+export const makeReleaseSignals = () => {
+  const waiting = new Map<UserId, { readonly woken: Deferred.Deferred<void>; count: number }>()
+  const released: ReleaseSignal = (userId) =>
+    Effect.suspend(() => {
+      const entry = waiting.get(userId) ?? { woken: Deferred.unsafeMake<void>(FiberId.none), count: 0 }
+      entry.count += 1
+      waiting.set(userId, entry)
+      return Deferred.await(entry.woken).pipe(
+        Effect.onInterrupt(() =>
+          Effect.sync(() => {
+            entry.count -= 1
+            if (entry.count === 0 && waiting.get(userId) === entry) waiting.delete(userId)
+          })
+        )
+      )
+    })
+  const wake = (userId: UserId): void => {
+    const entry = waiting.get(userId)
+    if (entry === undefined) return
+    waiting.delete(userId)
+    Deferred.unsafeDone(entry.woken, Exit.void)
+  }
+  return { released, wake, size: () => waiting.size }
+}
 
 /**
  * `withLease` written once over `tryAcquire`/`release`, for every layer. While the

@@ -97,6 +97,8 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
     expect(r.status).toBe(202)
     const t = await server.request("GET", `/api/payout/${String(r.json.transactionId)}`, { token })
     expect((t.json.transaction as { metadata: unknown }).metadata).toEqual(sent)
+    // settled before the next test reads the balance it compares against
+    await server.waitForEvent(String(r.json.transactionId), "PAYOUT_COMPLETED")
   })
 
   it("malformed JSON", async () => {
@@ -149,6 +151,7 @@ describe("POST /api/payout rejects bad bodies with 400 and moves no money", () =
   it("unknown keys are ignored", async () => {
     const r = await server.request("POST", "/api/payout", { token, body: { ...valid, amount: 1, extra: "x" } })
     expect(r.status).toBe(202)
+    await server.waitForEvent(String(r.json.transactionId), "PAYOUT_COMPLETED")
   })
 
   it.each([

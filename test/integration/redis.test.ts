@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Layer, Queue, Schedule } from "effect"
+import { Context, Deferred, Effect, Exit, Fiber, Layer, Queue, Schedule } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import { RedisClient } from "../../src/infra/redis/client.js"
 import * as RedisEventBus from "../../src/infra/redis/eventBus.js"
@@ -32,6 +32,35 @@ describe("Redis UserLock", () => {
       expect(yield* Effect.promise(() => redis.get(`lock:${u}`))).toBe("second")
       expect(yield* Effect.promise(() => redis.pttl(`lock:${u}`))).toBeGreaterThan(1_000)
     }).pipe(Effect.provide(Layer.provideMerge(RedisUserLock.layer(lockSettings), client())))
+  )
+
+  it.scopedLive(
+    "a waiter on another gateway takes the lease as soon as it is released, not after the retry delay",
+    () =>
+      Effect.gen(function* () {
+        // two gateways: separate connections, separate subscribers; the retry delay is far longer than the wait allowed
+        const slow = { ttlMs: 10_000, retryDelayMs: 5_000, retryCount: 2 }
+        const gateway = (name: string) =>
+          Layer.build(RedisUserLock.layer(slow).pipe(Layer.provide(RedisClient.layer({ connectionName: name })))).pipe(
+            Effect.map(Context.get(UserLock))
+          )
+        const a = yield* gateway("swiftpay-test-a")
+        const b = yield* gateway("swiftpay-test-b")
+        const u = UserId.make(unique("u"))
+        const holding = yield* Deferred.make<void>()
+        const done = yield* Deferred.make<void>()
+        const holder = yield* Effect.fork(
+          a.withLease(u, Effect.zipRight(Deferred.succeed(holding, undefined), Deferred.await(done)))
+        )
+        yield* Deferred.await(holding)
+        const waiter = yield* Effect.fork(b.withLease(u, Effect.void))
+        yield* Effect.sleep("200 millis") // b has tried once and waits
+        const released = Date.now()
+        yield* Deferred.succeed(done, undefined)
+        yield* Fiber.join(holder)
+        yield* Fiber.join(waiter).pipe(within("2 seconds", "the waiter to be woken by the release"))
+        expect(Date.now() - released).toBeLessThan(1_000)
+      })
   )
 })
 

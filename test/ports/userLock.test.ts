@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import * as MemoryLock from "../../src/ports/memory/userLock.js"
-import { UserLock } from "../../src/ports/UserLock.js"
+import { makeReleaseSignals, UserLock } from "../../src/ports/UserLock.js"
 import { leaseSettings } from "../../src/settings.js"
 import { testClock, withSettings } from "../contracts/time.js"
 import { lockContractSettings, userLockContract } from "../contracts/userLock.js"
@@ -59,5 +59,32 @@ describe("UserLock memory", () => {
       yield* TestClock.adjust(3 * 20 * 1.2)
       expect((yield* Fiber.join(waiter).pipe(Effect.flip))._tag).toBe("ConcurrentRequest")
     }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("release signals", () => {
+  it.effect("a waiter that stops waiting leaves nothing behind; a wake reaches every waiter of that user only", () =>
+    Effect.gen(function* () {
+      const signals = makeReleaseSignals()
+      const alice = UserId.make("alice")
+      const bob = UserId.make("bob")
+      const gaveUp = yield* Effect.fork(signals.released(alice))
+      yield* TestClock.adjust(1)
+      expect(signals.size()).toBe(1)
+      yield* Fiber.interrupt(gaveUp)
+      expect(signals.size()).toBe(0)
+
+      const first = yield* Effect.fork(signals.released(alice))
+      const second = yield* Effect.fork(signals.released(alice))
+      const other = yield* Effect.fork(signals.released(bob))
+      yield* TestClock.adjust(1)
+      signals.wake(alice)
+      yield* Fiber.join(first)
+      yield* Fiber.join(second)
+      expect(other.unsafePoll()).toBeNull()
+      expect(signals.size()).toBe(1)
+      yield* Fiber.interrupt(other)
+      expect(signals.size()).toBe(0)
+    })
   )
 })

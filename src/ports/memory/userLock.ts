@@ -1,6 +1,6 @@
-import { Clock, Config, type ConfigError, Deferred, Effect, FiberId, Layer } from "effect"
+import { Clock, Config, type ConfigError, Effect, Layer } from "effect"
 import type { ServiceUnavailable, UserId } from "../../domain/index.js"
-import { type LeaseSettings, makeLease, type ReleaseSignal, UserLock } from "../UserLock.js"
+import { type LeaseSettings, makeLease, makeReleaseSignals, type ReleaseSignal, UserLock } from "../UserLock.js"
 
 interface Held {
   readonly token: string
@@ -20,7 +20,7 @@ export interface MemoryLeases {
  */
 export const makeLeases: Effect.Effect<MemoryLeases> = Effect.sync(() => {
   const leases = new Map<UserId, Held>()
-  const waiters = new Map<UserId, Deferred.Deferred<void>>()
+  const signals = makeReleaseSignals()
 
   const tryAcquire = (userId: UserId, token: string, ttlMs: number) =>
     Effect.map(Clock.currentTimeMillis, (now) => {
@@ -31,24 +31,15 @@ export const makeLeases: Effect.Effect<MemoryLeases> = Effect.sync(() => {
     })
 
   const release = (userId: UserId, token: string) =>
-    Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    Effect.map(Clock.currentTimeMillis, (now) => {
       const held = leases.get(userId)
-      if (held === undefined || held.token !== token || held.expiresAt <= now) return Effect.succeed(false)
+      if (held === undefined || held.token !== token || held.expiresAt <= now) return false
       leases.delete(userId)
-      const waiting = waiters.get(userId)
-      if (waiting === undefined) return Effect.succeed(true)
-      waiters.delete(userId)
-      return Effect.as(Deferred.succeed(waiting, undefined), true)
+      signals.wake(userId)
+      return true
     })
 
-  const released: ReleaseSignal = (userId) =>
-    Effect.suspend(() => {
-      const waiting = waiters.get(userId) ?? Deferred.unsafeMake<void>(FiberId.none)
-      waiters.set(userId, waiting)
-      return Deferred.await(waiting)
-    })
-
-  return { tryAcquire, release, released }
+  return { tryAcquire, release, released: signals.released }
 })
 
 /** In-process leases on `Clock`. */
