@@ -59,6 +59,7 @@ const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     Effect.try(() => {
       const room = userRoom(event.userId)
+      if (!io.of("/").adapter.rooms.has(room)) return // nobody here listens: no frame to encode
       const expired = cutOffExpiredIn(io, room, now)
       io.local.to(room).except(expired).emit(event.type, toWire(event))
     })
