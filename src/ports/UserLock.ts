@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Context, Deferred, Effect, Exit, FiberId, Random } from "effect"
+import { Clock, Context, Deferred, Effect, Exit, FiberId, Random } from "effect"
 import { ConcurrentRequest, type ServiceUnavailable, type UserId } from "../domain/index.js"
 
 /**
@@ -24,8 +24,14 @@ export interface LeaseSettings {
   readonly retryCount: number
 }
 
-/** Resolves when `userId`'s lease is released (or never: the retry timer is the fallback). */
-export type ReleaseSignal = (userId: UserId) => Effect.Effect<void>
+/** A waiter's place in line for `userId`'s next release: `wait` ends on it; `cancel` leaves the line. */
+export interface ReleaseWait {
+  readonly wait: Effect.Effect<void>
+  readonly cancel: () => void
+}
+
+/** Takes a place in line for `userId`'s next release (never signalled: the retry timer is the fallback). */
+export type ReleaseSignal = (userId: UserId) => ReleaseWait
 
 /**
  * Waiters by user, for the layers to wake on a release (memory: in `release`;
@@ -33,20 +39,19 @@ export type ReleaseSignal = (userId: UserId) => Effect.Effect<void>
  */
 export const makeReleaseSignals = () => {
   const waiting = new Map<UserId, { readonly woken: Deferred.Deferred<void>; count: number }>()
-  const released: ReleaseSignal = (userId) =>
-    Effect.suspend(() => {
-      const entry = waiting.get(userId) ?? { woken: Deferred.unsafeMake<void>(FiberId.none), count: 0 }
-      entry.count += 1
-      waiting.set(userId, entry)
-      return Deferred.await(entry.woken).pipe(
-        Effect.onInterrupt(() =>
-          Effect.sync(() => {
-            entry.count -= 1
-            if (entry.count === 0 && waiting.get(userId) === entry) waiting.delete(userId)
-          })
-        )
-      )
-    })
+  const released: ReleaseSignal = (userId) => {
+    const entry = waiting.get(userId) ?? { woken: Deferred.unsafeMake<void>(FiberId.none), count: 0 }
+    entry.count += 1
+    waiting.set(userId, entry)
+    let left = false
+    const cancel = () => {
+      if (left) return
+      left = true
+      entry.count -= 1
+      if (entry.count === 0 && waiting.get(userId) === entry) waiting.delete(userId)
+    }
+    return { wait: Effect.ensuring(Deferred.await(entry.woken), Effect.sync(cancel)), cancel }
+  }
   const wake = (userId: UserId): void => {
     const entry = waiting.get(userId)
     if (entry === undefined) return
@@ -58,11 +63,15 @@ export const makeReleaseSignals = () => {
 
 /**
  * `withLease` written once over `tryAcquire`/`release`, for every layer. While the
- * lease is busy it tries again when the holder releases it (`released`) or
- * after `retryDelayMs` jittered 0.8–1.2×, whichever comes first, at most
- * `retryCount` times. The release is in place before the first try, so a
- * lease taken by a try that was interrupted mid-flight is still released
- * (owner-checked, so harmless when the token never held it).
+ * lease is busy the request takes a place in line for its release, tries once
+ * more (a release just before it joined would otherwise be missed), then waits
+ * for that release or `retryDelayMs` jittered 0.8–1.2×, whichever comes first.
+ * Only the timer spends one of the `retryCount` retries (a release another
+ * waiter wins costs nothing), and the whole wait ends by
+ * `retryCount × 1.2 × retryDelayMs`, the longest the timer alone could take.
+ * The release is in place before the first try, so a lease taken by a try that
+ * was interrupted mid-flight is still released (owner-checked, so harmless
+ * when the token never held it).
  */
 export const makeLease = (
   tryAcquire: UserLockShape["tryAcquire"],
@@ -71,22 +80,44 @@ export const makeLease = (
   released?: ReleaseSignal
 ): UserLockShape["withLease"] => {
   const pause = Effect.flatMap(Random.nextRange(0.8, 1.2), (f) => Effect.sleep(settings.retryDelayMs * f))
+  const longestWaitMs = settings.retryCount * settings.retryDelayMs * 1.2
   return (userId, use) =>
     Effect.suspend(() => {
-      const wait = released === undefined ? pause : Effect.raceFirst(released(userId), pause)
-      const attempt = (token: string, retries: number): Effect.Effect<void, ConcurrentRequest | ServiceUnavailable> =>
-        Effect.flatMap(tryAcquire(userId, token, settings.ttlMs), (acquired) =>
+      const token = randomUUID()
+      const busy = new ConcurrentRequest({ userId })
+      const take = tryAcquire(userId, token, settings.ttlMs)
+      type Outcome = Effect.Effect<void, ConcurrentRequest | ServiceUnavailable>
+      /** Busy: wait for a release or the timer, then try again (`woken`: the release came first). */
+      const waitThenRetry = (retries: number, deadline: number): Outcome => {
+        if (released === undefined) return Effect.zipRight(pause, attempt(retries - 1, deadline))
+        return Effect.suspend(() => {
+          const line = released(userId)
+          return Effect.flatMap(take, (acquired) =>
+            acquired
+              ? Effect.sync(line.cancel)
+              : Effect.flatMap(
+                  Effect.ensuring(
+                    Effect.raceFirst(Effect.as(line.wait, true), Effect.as(pause, false)),
+                    Effect.sync(line.cancel)
+                  ),
+                  (woken) => attempt(woken ? retries : retries - 1, deadline)
+                )
+          )
+        })
+      }
+      const attempt = (retries: number, deadline: number): Outcome =>
+        Effect.flatMap(take, (acquired) =>
           acquired
             ? Effect.void
             : retries === 0
-              ? Effect.fail(new ConcurrentRequest({ userId }))
-              : Effect.zipRight(wait, attempt(token, retries - 1))
+              ? Effect.fail(busy)
+              : Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                  now >= deadline ? Effect.fail(busy) : waitThenRetry(retries, deadline)
+                )
         )
-      const token = randomUUID()
-      const acquire = Effect.withSpan(attempt(token, settings.retryCount), "UserLock.lease", {
-        attributes: { userId },
-        captureStackTrace: false
-      })
+      const acquire = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        attempt(settings.retryCount, now + longestWaitMs)
+      ).pipe(Effect.withSpan("UserLock.lease", { attributes: { userId }, captureStackTrace: false }))
       return Effect.ensuring(Effect.zipRight(acquire, use), Effect.ignore(release(userId, token)))
     })
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Fiber, TestClock } from "effect"
 import { UserId } from "../../src/domain/index.js"
 import * as MemoryLock from "../../src/ports/memory/userLock.js"
-import { makeReleaseSignals, UserLock } from "../../src/ports/UserLock.js"
+import { makeLease, makeReleaseSignals, UserLock } from "../../src/ports/UserLock.js"
 import { leaseSettings } from "../../src/settings.js"
 import { testClock, withSettings } from "../contracts/time.js"
 import { lockContractSettings, userLockContract } from "../contracts/userLock.js"
@@ -68,15 +68,15 @@ describe("release signals", () => {
       const signals = makeReleaseSignals()
       const alice = UserId.make("alice")
       const bob = UserId.make("bob")
-      const gaveUp = yield* Effect.fork(signals.released(alice))
+      const gaveUp = yield* Effect.fork(signals.released(alice).wait)
       yield* TestClock.adjust(1)
       expect(signals.size()).toBe(1)
       yield* Fiber.interrupt(gaveUp)
       expect(signals.size()).toBe(0)
 
-      const first = yield* Effect.fork(signals.released(alice))
-      const second = yield* Effect.fork(signals.released(alice))
-      const other = yield* Effect.fork(signals.released(bob))
+      const first = yield* Effect.fork(signals.released(alice).wait)
+      const second = yield* Effect.fork(signals.released(alice).wait)
+      const other = yield* Effect.fork(signals.released(bob).wait)
       yield* TestClock.adjust(1)
       signals.wake(alice)
       yield* Fiber.join(first)
@@ -85,6 +85,62 @@ describe("release signals", () => {
       expect(signals.size()).toBe(1)
       yield* Fiber.interrupt(other)
       expect(signals.size()).toBe(0)
+      // a place taken and left without waiting (the second try won the lease)
+      signals.released(bob).cancel()
+      expect(signals.size()).toBe(0)
     })
+  )
+})
+
+describe("UserLock memory under one user's crowd", () => {
+  const layer = withSettings(lockContractSettings)(MemoryLock.layerConfig(leaseSettings))
+
+  it.effect(
+    "40 requests at once for one user all get the lease in turn: a release another waiter wins costs no retry",
+    () =>
+      Effect.gen(function* () {
+        const lock = yield* UserLock
+        const u = UserId.make("crowded-user")
+        const outcomes = yield* Effect.all(
+          Array.from({ length: 40 }, () => Effect.either(lock.withLease(u, Effect.yieldNow()))),
+          { concurrency: "unbounded" }
+        )
+        expect(outcomes.filter((o) => o._tag === "Left")).toEqual([])
+      }).pipe(Effect.provide(layer))
+  )
+})
+
+describe("withLease over a lock whose answers take time (as Redis's do)", () => {
+  it.effect(
+    "a release that lands between a failed try and joining the line is not missed",
+    () =>
+      Effect.gen(function* () {
+        const leases = yield* MemoryLock.makeLeases
+        const u = UserId.make("slow-lock-user")
+        yield* leases.tryAcquire(u, "holder", 5_000)
+        // the waiter's first answer ("busy") is held back until the holder has released
+        const answered = yield* Deferred.make<void>()
+        const deliver = yield* Deferred.make<void>()
+        let calls = 0
+        const slowTry: typeof leases.tryAcquire = (userId, token, ttlMs) =>
+          calls++ === 0
+            ? Effect.zipLeft(
+                leases.tryAcquire(userId, token, ttlMs),
+                Effect.zipRight(Deferred.succeed(answered, undefined), Deferred.await(deliver))
+              )
+            : leases.tryAcquire(userId, token, ttlMs)
+        const withLease = makeLease(
+          slowTry,
+          leases.release,
+          { ttlMs: 5_000, retryDelayMs: 20, retryCount: 3 },
+          leases.released
+        )
+        const waiter = yield* Effect.fork(withLease(u, Effect.void))
+        yield* Deferred.await(answered)
+        expect(yield* leases.release(u, "holder")).toBe(true) // nobody is in line yet: this wakes no one
+        yield* Deferred.succeed(deliver, undefined)
+        yield* Fiber.join(waiter) // the clock never moves: only the try after joining the line can get it
+      }),
+    5_000
   )
 })
