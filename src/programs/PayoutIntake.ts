@@ -75,6 +75,8 @@ const make = Effect.gen(function* () {
     broker
       .run(
         queue.publish({ transactionId: t.transactionId, userId: t.userId, expectedAttempts: 0 }).pipe(
+          // the timeout must be able to stop the publish inside the accept step's uninterruptible part
+          Effect.interruptible,
           Effect.timeoutFail({
             duration: config.publishTimeoutMs,
             onTimeout: () => new ServiceUnavailable({ dependency: "rabbitmq" })
@@ -94,18 +96,21 @@ const make = Effect.gen(function* () {
   /**
    * Under the user's lease (the store's conditional reserve is what really guards
    * the money): reserve, then PAYOUT_INITIATED, then the queue message, in that
-   * order so no worker event can overtake it. Once the lease is held nothing
-   * interrupts it, not even a client that goes away: a reserved payout is
-   * always announced and queued at once, never left for Recovery to find.
+   * order so no worker event can overtake it. Once the reserve has returned,
+   * nothing interrupts the rest, not even a client that goes away: a reserved
+   * payout is announced and queued at once, never left for Recovery to find.
+   * (The reserve itself stays interruptible, so a shutdown is not held up by a
+   * store that does not answer; such a payout is Recovery's.)
    */
   const accept = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
     lock.withLease(
       request.userId,
-      Effect.uninterruptible(
-        Effect.flatMap(makeTransactionId, (transactionId) =>
-          Effect.tap(store.reserve({ ...request, transactionId }, ticket), (t) =>
-            Effect.zipRight(announce(store, bus, t), enqueue(t))
-          )
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          restore(
+            Effect.flatMap(makeTransactionId, (transactionId) => store.reserve({ ...request, transactionId }, ticket))
+          ),
+          (t) => Effect.as(Effect.zipRight(announce(store, bus, t), enqueue(t)), t)
         )
       )
     )

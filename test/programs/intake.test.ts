@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Exit, Fiber, Layer, Random } from "effect"
+import { Deferred, Effect, Exit, Fiber, Layer, Random, TestClock } from "effect"
 import { minor, type TransactionId, type UserId } from "../../src/domain/index.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
@@ -177,6 +177,37 @@ describe("PayoutIntake when its caller goes away", () => {
           const queue = yield* PayoutQueue
           expect((yield* queue.stats).ready).toBe(1)
           expect(yield* usd(userId)).toMatchObject({ available: 9_900, held: 100 })
+        }).pipe(Effect.provide(layer))
+      })
+  )
+})
+
+describe("PayoutIntake with a broker that never confirms", () => {
+  const hangingQueue = Layer.effect(
+    PayoutQueue,
+    Effect.map(PayoutQueue, (queue) => PayoutQueue.of({ ...queue, publish: () => Effect.never }))
+  )
+
+  it.effect(
+    "a request interrupted while its publish hangs still ends at QUEUE_PUBLISH_TIMEOUT_MS, the payout left to Recovery",
+    () =>
+      Effect.gen(function* () {
+        const layer = PayoutIntake.layer.pipe(
+          Layer.provide(hangingQueue),
+          Layer.provideMerge(infra()),
+          Layer.provide(settings({ QUEUE_PUBLISH_TIMEOUT_MS: "1000" }))
+        )
+        yield* Effect.gen(function* () {
+          const userId = yield* createUser(10_000)
+          const fiber = yield* Effect.fork(submit(userId, "1.00"))
+          yield* TestClock.adjust(10) // the request is now waiting for the broker
+          const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+          yield* TestClock.adjust(1_000) // the publish timeout: the accept step ends, then the interruption
+          yield* Fiber.join(interrupting)
+          expect(yield* usd(userId)).toMatchObject({ available: 9_900, held: 100 })
+          const page = yield* Effect.flatMap(PayoutStore, (store) => store.history(userId, { limit: 10 }))
+          // marked unqueued ("queued at 0"): Recovery's next pass takes it
+          expect(page.transactions.map((t) => (t._tag === "initiated" ? t.queuedAt : t._tag))).toEqual([0])
         }).pipe(Effect.provide(layer))
       })
   )
