@@ -25,12 +25,12 @@ const Base = {
 const Queued = { queuedAt: Schema.Number }
 
 /**
+ * `claimedUntil` of a lease given up: never a time (`now + ms` is never negative).
  * The settlement lease: attempt `attempts` belongs to `claimedBy` until
  * `claimedUntil` (renewed by its heartbeat). Only an expired lease may be taken
- * over. `claimedUntil` = `GIVEN_UP`: the attempt gave it up (`deferAttempt`) and the payout
- * waits for its retry, due at `queuedAt`.
+ * over. `claimedUntil` = `GIVEN_UP`: the attempt gave it up (`deferAttempt`) and
+ * the payout waits for its retry, due at `queuedAt`.
  */
-/** `claimedUntil` of a lease given up: never a time (`now + ms` is never negative). */
 export const GIVEN_UP = -1
 
 const Claimed = { claimedBy: Schema.String, claimedUntil: Schema.Number }

@@ -44,7 +44,6 @@ export const casFilter = (t: Transaction) => ({
 
 const inSession = (session: ClientSession | undefined) => (session === undefined ? {} : { session })
 
-/** Reads and writes shared by the store's operations; each takes the session of the transaction it belongs to. */
 /** The pending record a ticket holds: the compare-and-set of every idempotency step. */
 export const pendingFilter = (ticket: IdempotencyTicket) => ({
   scope: scopeKey(ticket.scope),
@@ -53,6 +52,7 @@ export const pendingFilter = (ticket: IdempotencyTicket) => ({
   state: "pending"
 })
 
+/** Reads and writes shared by the store's operations; each takes the session of the transaction it belongs to. */
 export const makeRecords = (mongo: MongoShape, c: Collections) => {
   const findOne = <A, I>(
     find: () => Promise<unknown>,

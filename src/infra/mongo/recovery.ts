@@ -6,11 +6,12 @@ import { call, query } from "./driver.js"
 import type { Collections } from "./indexes.js"
 import { casFilter, type Records } from "./records.js"
 
-/**
+/*
  * Recovery's bookkeeping lives in the transaction documents, not in a process:
  * `queuedAt` says when a payout was last put on the queue, and marking it is a
  * single-document compare-and-set, so N workers re-queue it once per idle period.
  */
+
 /**
  * Open payouts written by a release before leases (no `queuedAt`, `claimedBy`,
  * `claimedUntil`) get them, due at once and unclaimed, so Recovery finds them.
