@@ -1,4 +1,4 @@
 import * as Embedded from "./runtime/embedded.js"
 import { runMain } from "./runtime/launch.js"
 
-runMain(Embedded.layer({ banner: true }))
+runMain(Embedded.layer({ ports: Embedded.MemoryPorts, banner: true }))

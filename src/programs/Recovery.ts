@@ -55,19 +55,19 @@ const make = Effect.gen(function* () {
  */
 export class Recovery extends Context.Tag("swiftpay/Recovery")<Recovery, RecoveryShape>() {
   static readonly layer = Layer.effect(Recovery, make)
-
-  /** The worker's loop: runs every RECOVERY_INTERVAL_MS for the life of the layer. */
-  static readonly loop = Layer.scopedDiscard(
-    Effect.gen(function* () {
-      const recovery = yield* Recovery
-      const interval = yield* Config.map(Settings.recoveryIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
-      yield* recovery.runOnce.pipe(
-        Effect.catchAll((e) => Effect.logWarning("recovery pass failed", e)),
-        // a defect in one pass (a document that does not decode, an unknown driver error) must not end the loop
-        Effect.catchAllDefect((defect) => Effect.logError("recovery pass died", defect)),
-        Effect.repeat(interval),
-        Effect.forkScoped
-      )
-    })
-  )
 }
+
+/** The worker's Recovery loop: a pass every RECOVERY_INTERVAL_MS for the life of the layer. */
+export const RecoveryLoop = Layer.scopedDiscard(
+  Effect.gen(function* () {
+    const recovery = yield* Recovery
+    const interval = yield* Config.map(Settings.recoveryIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
+    yield* recovery.runOnce.pipe(
+      Effect.catchAll((e) => Effect.logWarning("recovery pass failed", e)),
+      // a defect in one pass (a document that does not decode, an unknown driver error) must not end the loop
+      Effect.catchAllDefect((defect) => Effect.logError("recovery pass died", defect)),
+      Effect.repeat(interval),
+      Effect.forkScoped
+    )
+  })
+)

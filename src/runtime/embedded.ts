@@ -16,7 +16,7 @@ import type { UserLock } from "../ports/UserLock.js"
 import { Accounts } from "../programs/Accounts.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
-import { Recovery } from "../programs/Recovery.js"
+import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
 import { SettlementConsumer } from "../programs/SettlementConsumer.js"
 import { seedUsers } from "../programs/seed.js"
 import { leaseSettings, railSettings, Settings } from "../settings.js"
@@ -55,7 +55,7 @@ export const MemoryPorts = memoryPorts()
 export const Programs = Layer.mergeAll(PayoutIntake.layer, PayoutSettlement.layer, Recovery.layer, Accounts.layer)
 
 /** The worker's background loops: queue consumer and recovery. */
-export const WorkerLoops = Layer.mergeAll(SettlementConsumer, Recovery.loop)
+export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop)
 
 export const embeddedHealth = HealthChecks.layer({
   store: portProbes.store,
@@ -65,7 +65,9 @@ export const embeddedHealth = HealthChecks.layer({
   eventBus: portProbes.eventBus
 })
 
-export interface EmbeddedOptions extends ListenOptions {
+export interface EmbeddedOptions<A, E> extends ListenOptions {
+  /** The ports: `MemoryPorts` for npm start; tests wrap one to make it fail. */
+  readonly ports: Layer.Layer<A, E>
   /** Print the URLs and demo tokens once listening (npm start). */
   readonly banner?: boolean | undefined
 }
@@ -73,16 +75,15 @@ export interface EmbeddedOptions extends ListenOptions {
 export type Ports = PayoutStore | UserLock | RateLimiter | EventBus | PayoutQueue | SettlementRail
 
 /**
- * `npm start`: gateway and worker in one process on the given ports (memory
- * layers; tests wrap one to make it fail), the seeded users, HTTP + Socket.IO
+ * `npm start`: gateway and worker in one process on the given ports, the seeded users, HTTP + Socket.IO
  * on HOST:PORT (127.0.0.1 unless HOST says otherwise). Every setting is checked
  * first, all at once; then it is built bottom-up (logging, ports, programs, seed and worker loops,
  * then the edge) and released top-down. Outputs the ports and the server so
  * tests can look inside.
  */
-export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptions = {}) => {
-  const edge = GatewayHttp.layer({ defaultHost: StartupConfig.defaultHost("embedded"), ...options })
-  const app = (options.banner === true ? Layer.provideMerge(Banner.layer, edge) : edge).pipe(
+export const layer = <A, E>({ ports, banner, ...listen }: EmbeddedOptions<A, E>) => {
+  const edge = GatewayHttp.layer({ defaultHost: StartupConfig.defaultHost("embedded"), ...listen })
+  const app = (banner === true ? Layer.provideMerge(Banner.layer, edge) : edge).pipe(
     Layer.provide(Layer.mergeAll(WorkerLoops, Layer.effectDiscard(Effect.orDie(seedUsers)))),
     Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, JwtLayer.layer({ allowDevelopmentSecret: true })))
   )
@@ -91,5 +92,3 @@ export const layerWith = <A, E>(ports: Layer.Layer<A, E>, options: EmbeddedOptio
     Layer.provide(StartupConfig.layer("embedded"))
   )
 }
-
-export const layer = (options: EmbeddedOptions = {}) => layerWith(MemoryPorts, options)

@@ -1,6 +1,6 @@
 import { Config, Duration, Effect, Layer, Option } from "effect"
 import { ServiceUnavailable } from "../domain/index.js"
-import * as Mongo from "../infra/mongo/client.js"
+import { Mongo } from "../infra/mongo/client.js"
 import * as MongoStore from "../infra/mongo/payoutStore.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import * as RabbitQueue from "../infra/rabbitmq/payoutQueue.js"

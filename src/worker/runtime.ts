@@ -2,7 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
-import { Recovery } from "../programs/Recovery.js"
+import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
 import { SettlementConsumer } from "../programs/SettlementConsumer.js"
 import * as StartupConfig from "../runtime/config.js"
 import * as Infra from "../runtime/infra.js"
@@ -23,7 +23,7 @@ const Ops = Layer.unwrapEffect(
  * consumers: run as many as you like. On SIGTERM it stops consuming; in-flight
  * deliveries finish or go back to the queue.
  */
-export const layer = Layer.mergeAll(SettlementConsumer, Recovery.loop, Ops).pipe(
+export const layer = Layer.mergeAll(SettlementConsumer, RecoveryLoop, Ops).pipe(
   Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, Health)),
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, Infra.Rail)),
   Layer.provideMerge(Infra.Redis),

@@ -62,7 +62,7 @@ export const startServer = async (
     options.logger === undefined ? Layer.empty : Logger.add(options.logger),
     options.tracer === undefined ? Layer.empty : Layer.setTracer(options.tracer)
   )
-  const layer = Embedded.layerWith(ports, { port: 0 }).pipe(
+  const layer = Embedded.layer({ ports, port: 0 }).pipe(
     Layer.provide(observed),
     Layer.provide(Layer.setConfigProvider(provider))
   )

@@ -14,7 +14,7 @@ const SECRET = "a-real-secret-of-forty-characters-0000000"
 const start = (env: Record<string, string>) =>
   HttpServer.addressWith((a) => Effect.succeed(baseUrl(a))).pipe(
     Effect.provide(
-      Embedded.layer({ port: 0 }).pipe(
+      Embedded.layer({ ports: Embedded.MemoryPorts, port: 0 }).pipe(
         Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ ...TEST_CONFIG, ...env })))
       )
     ),
@@ -52,7 +52,7 @@ describe("embedded runtime: where it listens and which secret it trusts", () => 
         return response.status
       }).pipe(
         Effect.provide(
-          Embedded.layer({ port: 0 }).pipe(
+          Embedded.layer({ ports: Embedded.MemoryPorts, port: 0 }).pipe(
             Layer.provide(Layer.setConfigProvider(ConfigProvider.fromJson({ ...TEST_CONFIG, JWT_SECRET: SECRET })))
           )
         )

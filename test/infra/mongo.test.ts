@@ -3,7 +3,7 @@ import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
 import { Context, Effect, Either, Exit, Layer, Redacted, Schema, TestClock } from "effect"
 import { type Collection, type Db, Long } from "mongodb"
 import { attemptOf, minor, UserId } from "../../src/domain/index.js"
-import * as Mongo from "../../src/infra/mongo/client.js"
+import { Mongo } from "../../src/infra/mongo/client.js"
 import { AccountDoc, StoredMinor } from "../../src/infra/mongo/documents.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
@@ -11,7 +11,7 @@ import { seedUsers } from "../../src/programs/seed.js"
 import { freshTxn, fundedUser, payout } from "../contracts/payoutStore.js"
 import { congoClient, freePort } from "./mongoServer.js"
 
-const raw = (collection: string) => Effect.map(Mongo.Mongo, (m) => m.db.collection(collection))
+const raw = (collection: string) => Effect.map(Mongo, (m) => m.db.collection(collection))
 const store = Layer.provideMerge(MongoPayoutStore.layer, congoClient)
 
 describe("stored money", () => {
@@ -111,8 +111,8 @@ describe("MongoPayoutStore on CongoServer", () => {
     /** Run once, right after the store's next read of a transaction document, before it writes. */
     let afterRead: ((transactions: Collection) => Promise<unknown>) | undefined
     const interleaved = Layer.effect(
-      Mongo.Mongo,
-      Effect.map(Mongo.Mongo, (m) => {
+      Mongo,
+      Effect.map(Mongo, (m) => {
         const collection = (name: string) => {
           const real = m.db.collection(name)
           if (name !== "transactions") return real

@@ -2,7 +2,7 @@ import { createServer } from "node:net"
 import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
 import { Effect, Layer, Redacted } from "effect"
 import type { ServiceUnavailable } from "../../src/domain/index.js"
-import * as Mongo from "../../src/infra/mongo/client.js"
+import { Mongo } from "../../src/infra/mongo/client.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
 import type { PayoutStore } from "../../src/ports/PayoutStore.js"
 import type { StoreContractOptions } from "../contracts/payoutStore.js"
@@ -19,7 +19,7 @@ export const freePort = Effect.async<number, Error>((resume) => {
 })
 
 /** An in-process CongoServer (MongoDB wire protocol, in memory) for the layer's lifetime. */
-export const congoClient: Layer.Layer<Mongo.Mongo, ServiceUnavailable | Error> = Layer.unwrapScoped(
+export const congoClient: Layer.Layer<Mongo, ServiceUnavailable | Error> = Layer.unwrapScoped(
   Effect.gen(function* () {
     const port = yield* freePort
     const server = yield* Effect.acquireRelease(
@@ -37,11 +37,11 @@ export const congoClient: Layer.Layer<Mongo.Mongo, ServiceUnavailable | Error> =
 )
 
 /** A real MongoDB (a replica set for transactions), in a throw-away database dropped at the end. */
-export const realClient = (uri: string): Layer.Layer<Mongo.Mongo, ServiceUnavailable> => {
+export const realClient = (uri: string): Layer.Layer<Mongo, ServiceUnavailable> => {
   const database = `swiftpay_test_${crypto.randomUUID().slice(0, 8)}`
   const drop = Layer.scopedDiscard(
     Effect.addFinalizer(() =>
-      Effect.flatMap(Mongo.Mongo, (m) => Effect.promise(() => m.db.dropDatabase())).pipe(Effect.ignore)
+      Effect.flatMap(Mongo, (m) => Effect.promise(() => m.db.dropDatabase())).pipe(Effect.ignore)
     )
   )
   return Layer.provideMerge(drop, Mongo.layer({ uri: Redacted.make(uri), database }))

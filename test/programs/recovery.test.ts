@@ -3,7 +3,7 @@ import { Context, Effect, Layer, Ref, TestClock } from "effect"
 import { minor, type NewPayout, ServiceUnavailable, TransactionId, type UserId } from "../../src/domain/index.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
-import { Recovery } from "../../src/programs/Recovery.js"
+import { Recovery, RecoveryLoop } from "../../src/programs/Recovery.js"
 import { createUser, infra, settings } from "./harness.js"
 
 let n = 0
@@ -32,14 +32,14 @@ const firstClaimDies = Layer.effect(
   })
 )
 
-const layer = Recovery.loop.pipe(
+const layer = RecoveryLoop.pipe(
   Layer.provide(Recovery.layer),
   Layer.provide(firstClaimDies),
   Layer.provideMerge(infra()),
   Layer.provide(settings({ RECOVERY_IDLE_MS: "1000", RECOVERY_INTERVAL_MS: "1000" }))
 )
 
-describe("Recovery.loop", () => {
+describe("RecoveryLoop", () => {
   it.effect("keeps re-driving stuck payouts after a pass that died", () =>
     Effect.gen(function* () {
       const userId = yield* createUser(10_000)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Logger, LogLevel, Option, Redacted, Schedule } from "effect"
 import { ServiceUnavailable } from "../../src/domain/index.js"
-import * as Mongo from "../../src/infra/mongo/client.js"
+import { Mongo } from "../../src/infra/mongo/client.js"
 import { RedisClient } from "../../src/infra/redis/client.js"
 import { describeStartupFailure } from "../../src/runtime/startupErrors.js"
 

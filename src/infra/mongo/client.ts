@@ -18,7 +18,15 @@ export interface MongoShape {
 }
 
 /** A connected MongoClient and its database, closed when the layer's scope ends. */
-export class Mongo extends Context.Tag("swiftpay/infra/Mongo")<Mongo, MongoShape>() {}
+export class Mongo extends Context.Tag("swiftpay/infra/Mongo")<Mongo, MongoShape>() {
+  static readonly layer = (options: MongoOptions): Layer.Layer<Mongo, ServiceUnavailable> =>
+    Layer.scoped(Mongo, make(options))
+
+  static readonly layerConfig = (
+    config: Config.Config.Wrap<MongoOptions>
+  ): Layer.Layer<Mongo, ServiceUnavailable | ConfigError.ConfigError> =>
+    Layer.scoped(Mongo, Effect.flatMap(Config.unwrap(config), make))
+}
 
 /** MongoDB may still be electing a primary when the services start (docker compose): wait for it, but not forever. */
 const defaultConnectRetry: Schedule.Schedule<unknown, unknown> = Schedule.exponential("250 millis").pipe(
@@ -50,11 +58,3 @@ export const make = (options: MongoOptions): Effect.Effect<MongoShape, ServiceUn
     )
     return { client, db: client.db(options.database) }
   })
-
-export const layer = (options: MongoOptions): Layer.Layer<Mongo, ServiceUnavailable> =>
-  Layer.scoped(Mongo, make(options))
-
-export const layerConfig = (
-  config: Config.Config.Wrap<MongoOptions>
-): Layer.Layer<Mongo, ServiceUnavailable | ConfigError.ConfigError> =>
-  Layer.scoped(Mongo, Effect.flatMap(Config.unwrap(config), make))
