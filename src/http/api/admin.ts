@@ -39,6 +39,7 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addSuccess(Reconciliation)
       .annotate(OpenApi.Summary, "Recompute every balance from the ledger and compare")
   )
+  .addError(ApiErrors.RateLimitExceeded)
   .middleware(AdminAuthentication)
   .annotate(OpenApi.Title, "Admin")
   .annotate(OpenApi.Description, "Role admin only") {}

@@ -1,5 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
+import { ApiErrors } from "./errors.js"
 
 export const SERVICE = { name: "swiftpay", version: "1.0.0" } as const
 
@@ -45,16 +46,18 @@ export class HealthGroup extends HttpApiGroup.make("health")
 
 export class MetaGroup extends HttpApiGroup.make("meta")
   .add(
-    HttpApiEndpoint.get("index", "/api").addSuccess(
-      Schema.Struct({
-        success: Schema.Literal(true),
-        service: Schema.String,
-        version: Schema.String,
-        docs: Schema.String,
-        openapi: Schema.String,
-        endpoints: Schema.Array(Schema.String)
-      })
-    )
+    HttpApiEndpoint.get("index", "/api")
+      .addSuccess(
+        Schema.Struct({
+          success: Schema.Literal(true),
+          service: Schema.String,
+          version: Schema.String,
+          docs: Schema.String,
+          openapi: Schema.String,
+          endpoints: Schema.Array(Schema.String)
+        })
+      )
+      .addError(ApiErrors.RateLimitExceeded)
   )
   .add(
     HttpApiEndpoint.get("metrics", "/metrics")

@@ -80,5 +80,7 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .annotate(OpenApi.Summary, "Every state change and money movement of a payout, oldest first")
   )
   // on each endpoint, added last so that it runs first: before PayoutRateLimit
+  // the per-IP limit (everything but health, metrics and the docs)
+  .addError(ApiErrors.RateLimitExceeded)
   .middlewareEndpoints(Authentication)
   .annotate(OpenApi.Title, "Payouts") {}
