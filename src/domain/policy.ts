@@ -8,7 +8,7 @@ export interface Actor {
   readonly role: "user" | "admin"
 }
 
-export const AuthorizedId: unique symbol = Symbol.for("swiftpay/Authorized")
+const AuthorizedId: unique symbol = Symbol.for("swiftpay/Authorized")
 
 /**
  * Proof that `actor` passed a policy for `target`. Only the policies below make

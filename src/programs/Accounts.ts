@@ -1,5 +1,6 @@
 import { Config, Context, Effect, Either, Layer } from "effect"
 import {
+  type Authorized,
   CreditBody,
   type Currency,
   type IdempotencyKeyInUse,
@@ -27,8 +28,9 @@ export interface Credited {
 }
 
 export interface AccountsShape {
-  /** A funding posting for `userId`; the Idempotency-Key is scoped to that user. */
+  /** A funding posting for `userId`, by an admin (the policy's proof); the Idempotency-Key is scoped to that user. */
   readonly credit: (
+    admin: Authorized<"admin">,
     userId: UserId,
     body: unknown,
     idempotencyKey: string | null
@@ -46,7 +48,12 @@ const make = Effect.gen(function* () {
   const parse = (body: unknown) =>
     Either.map(parseCredit(body, limits), ({ body: b, amount }) => ({ amount, currency: b.currency }))
 
-  const credit = Effect.fn("Accounts.credit")(function* (userId: UserId, body: unknown, key: string | null) {
+  const credit = Effect.fn("Accounts.credit")(function* (
+    _admin: Authorized<"admin">,
+    userId: UserId,
+    body: unknown,
+    key: string | null
+  ) {
     const request = yield* parse(body)
     const claim =
       key === null ? null : { scope: IdempotencyScope.credit(userId), key, fingerprint: fingerprint(request) }

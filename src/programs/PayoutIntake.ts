@@ -102,13 +102,15 @@ const make = Effect.gen(function* () {
    * (The reserve itself stays interruptible, so a shutdown is not held up by a
    * store that does not answer; such a payout is Recovery's.)
    */
-  const accept = (request: PayoutRequest, ticket: IdempotencyTicket | null) =>
+  const accept = (account: Authorized<UserId>, request: PayoutRequest, ticket: IdempotencyTicket | null) =>
     lock.withLease(
-      request.userId,
+      account.target,
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
           restore(
-            Effect.flatMap(makeTransactionId, (transactionId) => store.reserve({ ...request, transactionId }, ticket))
+            Effect.flatMap(makeTransactionId, (transactionId) =>
+              store.reserve({ ...request, userId: account.target, transactionId }, ticket)
+            )
           ),
           (t) => Effect.as(Effect.zipRight(announce(store, bus, t), enqueue(t)), t)
         )
@@ -136,7 +138,7 @@ const make = Effect.gen(function* () {
       idempotencyKey === null
         ? null
         : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
-    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => accept(request, ticket))
+    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => accept(account, request, ticket))
     if (outcome._tag === "Replay") {
       const { transactionId, amount, currency } = outcome.result
       return { transactionId, amount, currency, userId: request.userId, replayed: true } satisfies Accepted

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { UserId } from "../../src/domain/index.js"
+import { administer, UserId } from "../../src/domain/index.js"
 import { Accounts } from "../../src/programs/Accounts.js"
 import { PayoutIntake } from "../../src/programs/PayoutIntake.js"
 import { createUser, testLayer, usd } from "./harness.js"
@@ -10,8 +10,12 @@ const submit = (userId: UserId, amount: number, idempotencyKey: string) =>
     intake.submit({ actor: { userId, role: "user" }, body: { userId, amount }, idempotencyKey })
   )
 
+const admin = Effect.orDie(administer({ userId: UserId.make("ops_admin"), role: "admin" }, "admin"))
+
 const credit = (userId: UserId, amount: string, idempotencyKey: string) =>
-  Effect.flatMap(Accounts, (accounts) => accounts.credit(userId, { amount, currency: "USD" }, idempotencyKey))
+  Effect.flatMap(Effect.zip(Accounts, admin), ([accounts, proof]) =>
+    accounts.credit(proof, userId, { amount, currency: "USD" }, idempotencyKey)
+  )
 
 describe("Idempotency-Key scope: per user", () => {
   it.effect("two users sending the same key and body each get their own payout", () =>

@@ -1,10 +1,13 @@
 import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform"
 import { Context, Schema } from "effect"
-import type { Actor } from "../../domain/index.js"
+import type { Actor, Authorized } from "../../domain/index.js"
 import { ApiErrors } from "./errors.js"
 
 /** Who is calling: the verified `sub` and `role` of the bearer token. */
 export class CurrentActor extends Context.Tag("swiftpay/CurrentActor")<CurrentActor, Actor>() {}
+
+/** The admin policy's proof for the caller: what admin-only programs take. */
+export class CurrentAdmin extends Context.Tag("swiftpay/CurrentAdmin")<CurrentAdmin, Authorized<"admin">>() {}
 
 /** Bearer JWT (HS256, `exp` required); 401 UNAUTHORIZED otherwise. */
 export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("swiftpay/Authentication", {
@@ -16,7 +19,7 @@ export class Authentication extends HttpApiMiddleware.Tag<Authentication>()("swi
 /** As Authentication, and the token's role must be `admin` (403 FORBIDDEN), checked before the request is read. */
 export class AdminAuthentication extends HttpApiMiddleware.Tag<AdminAuthentication>()("swiftpay/AdminAuthentication", {
   failure: Schema.Union(ApiErrors.Unauthorized, ApiErrors.Forbidden),
-  provides: CurrentActor,
+  provides: CurrentAdmin,
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 

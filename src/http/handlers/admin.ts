@@ -4,6 +4,7 @@ import { issuesOf } from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
+import { CurrentAdmin } from "../api/auth.js"
 import { CreateUserBody, UpdateUserBody } from "../api/bodies.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
 import { differenceJson, userJson } from "../json.js"
@@ -51,7 +52,7 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
         Effect.fn("http.admin.credit")(function* ({ path, headers }) {
           const key = yield* idempotencyKey(headers["idempotency-key"])
           const body = yield* readJsonBody
-          const credited = yield* accounts.credit(path.userId, body, key)
+          const credited = yield* accounts.credit(yield* CurrentAdmin, path.userId, body, key)
           if (credited.replayed) yield* withResponseHeaders({ "idempotent-replayed": "true" })
           return {
             success: true as const,

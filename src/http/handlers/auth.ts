@@ -38,7 +38,7 @@ export const AdminAuthenticationLive = Layer.effect(
   AdminAuthentication,
   Effect.map(Jwt, (jwt) =>
     AdminAuthentication.of({
-      bearer: () => Effect.tap(authenticate(jwt), (actor) => administer(actor, "admin"))
+      bearer: () => Effect.flatMap(authenticate(jwt), (actor) => administer(actor, "admin"))
     })
   )
 )
