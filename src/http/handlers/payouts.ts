@@ -70,7 +70,9 @@ export const PayoutRateLimitLive = Layer.effect(
           onSome: Effect.succeed
         })
       )
-      const decision = yield* limiter.hit(rateLimitKey(actor), limit, windowMs)
+      const decision = yield* limiter
+        .hit(rateLimitKey(actor), limit, windowMs)
+        .pipe(Effect.tapError((e) => logRefused(actor, e)))
       if (!decision.allowed) {
         const refused = new UserRateLimitExceeded({ limit: decision.limit, resetMs: decision.resetMs })
         return yield* Effect.zipRight(logRefused(actor, refused), refused)
