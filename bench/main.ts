@@ -1,18 +1,20 @@
 /**
  * npm run bench -- [--target embedded|distributed|both] [--scenario payout|single-user|balance]
  *   [--users 100] [--connections 50] [--duration 10] [--delay 50] [--worker-concurrency 50]
- *   [--amount 0.01] [--credit 100000.00] [--drain-timeout 30] [--max-requests 2000000] [--json path]
+ *   [--amount 0.01] [--credit 100000.00] [--drain-timeout 30] [--max-requests 2000000] [--json path] [--profile dir]
  *
  * Starts the target, creates and credits the users, loads it, waits for the
  * backlog to drain, checks conservation, prints a table and a JSON document.
  * Exits 1 when a target did not start or a check failed.
  */
 import { randomBytes } from "node:crypto"
-import { writeFileSync } from "node:fs"
+import { mkdirSync, writeFileSync } from "node:fs"
+import { resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
 import { type Conservation, conserve, toCents, waitDrained } from "./check.js"
 import { runLoad, type Scenario, stopLoad } from "./load.js"
+import { profilesIn, profileTable } from "./profile.js"
 import { figures, type RunReport, table } from "./report.js"
 import { createUsers, listen, sign } from "./setup.js"
 import { cpuUs, startTarget, stopTarget, type TargetName } from "./targets.js"
@@ -31,7 +33,8 @@ const { values: args } = parseArgs({
     "drain-timeout": { type: "string", default: "30" },
     "max-requests": { type: "string", default: "2000000" },
     "ready-timeout": { type: "string", default: "60" },
-    json: { type: "string" }
+    json: { type: "string" },
+    profile: { type: "string" }
   }
 })
 
@@ -68,11 +71,15 @@ const options = {
 const amountCents = toCents(options.amount)
 const creditCents = toCents(options.credit)
 const readyMs = positive("ready-timeout", args["ready-timeout"]) * 1000
+/** `--profile DIR`: a CPU profile of each target process, summed up after its run. */
+const profileDir = args.profile === undefined ? undefined : resolve(args.profile)
+if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
+const nodeArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
 
 const runOne = async (name: TargetName): Promise<RunReport> => {
   const run = randomBytes(3).toString("hex")
   console.error(`bench: starting ${name} (run ${run})`)
-  const target = await startTarget(name, run, { ...options, readyMs }).catch((e: unknown) => e as Error)
+  const target = await startTarget(name, run, { ...options, readyMs, nodeArgs }).catch((e: unknown) => e as Error)
   if (target instanceof Error) return { target: name, started: false, ok: false, error: target.message }
   const base = { target: name, started: true, store: target.store, broker: target.broker, scenario, options }
   const admin = await sign(target.secret, `bench_admin_${run}`, "admin")
@@ -154,6 +161,7 @@ try {
   await stopTarget()
 }
 console.log(`\n${reports.map(table).join("\n")}`)
+if (profileDir !== undefined) for (const file of profilesIn(profileDir)) console.log(`\n${profileTable(file)}`)
 const document = JSON.stringify({ at: new Date().toISOString(), runs: reports }, null, 2)
 console.log(document)
 if (args.json !== undefined) writeFileSync(args.json, `${document}\n`)

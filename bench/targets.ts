@@ -25,6 +25,8 @@ export interface TargetOptions {
   readonly delayMs: number
   readonly workerConcurrency: number
   readonly readyMs: number
+  /** Flags for the target's node processes (`--profile` sets `--cpu-prof`). */
+  readonly nodeArgs: ReadonlyArray<string>
 }
 
 export interface Target {
@@ -51,8 +53,8 @@ const stop = (service: Service) => () =>
     () => kill(service)
   )
 
-const launch = (name: string, entry: string, env: Record<string, string>): Service => {
-  const service = startService(name, entry, env)
+const launch = (name: string, entry: string, env: Record<string, string>, nodeArgs: ReadonlyArray<string>): Service => {
+  const service = startService(name, entry, env, nodeArgs)
   cleanups.push(stop(service))
   return service
 }
@@ -75,7 +77,7 @@ export const startTarget = async (name: TargetName, run: string, o: TargetOption
   if (name === "embedded") {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
-    const service = launch("embedded", "src/main.ts", { ...env, PORT: String(port) })
+    const service = launch("embedded", "src/main.ts", { ...env, PORT: String(port) }, o.nodeArgs)
     await waitReady(service, `${url}/api/health/ready`, o.readyMs)
     return { name, url, secret, store: "memory (in process)", broker: "memory (in process)", services: [service] }
   }
@@ -88,8 +90,13 @@ export const startTarget = async (name: TargetName, run: string, o: TargetOption
   const shared = { ...env, MONGODB_URI: mongo.value.uri, RABBITMQ_URL: rabbit.value.url, RAIL_SIM_PREFIX: railPrefix }
   const [gatewayPort, workerPort] = [await freePort(), await freePort()]
   const url = `http://127.0.0.1:${gatewayPort}`
-  const gateway = launch("gateway", "src/gateway/main.ts", { ...shared, PORT: String(gatewayPort) })
-  const worker = launch("worker", "src/worker/main.ts", { ...shared, WORKER_HEALTH_PORT: String(workerPort) })
+  const gateway = launch("gateway", "src/gateway/main.ts", { ...shared, PORT: String(gatewayPort) }, o.nodeArgs)
+  const worker = launch(
+    "worker",
+    "src/worker/main.ts",
+    { ...shared, WORKER_HEALTH_PORT: String(workerPort) },
+    o.nodeArgs
+  )
   await Promise.all([
     waitReady(gateway, `${url}/api/health/ready`, o.readyMs),
     waitReady(worker, `http://127.0.0.1:${workerPort}/api/health/ready`, o.readyMs)

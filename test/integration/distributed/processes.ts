@@ -36,8 +36,14 @@ export interface Service {
  * running, orphaned. So each service gets a process group of its own
  * (`detached`), and SIGKILL goes to the whole group.
  */
-export const startService = (name: string, entry: string, env: Readonly<Record<string, string>>): Service => {
-  const child = spawn(`${root}node_modules/.bin/tsx`, [entry], {
+export const startService = (
+  name: string,
+  entry: string,
+  env: Readonly<Record<string, string>>,
+  /** Flags for node itself (tsx passes them on), e.g. `--cpu-prof`. */
+  nodeArgs: ReadonlyArray<string> = []
+): Service => {
+  const child = spawn(`${root}node_modules/.bin/tsx`, [...nodeArgs, entry], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
