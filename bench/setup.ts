@@ -5,11 +5,7 @@
 import { setTimeout as sleep } from "node:timers/promises"
 import { SignJWT } from "jose"
 import { io } from "socket.io-client"
-
-export interface Reply {
-  readonly status: number
-  readonly body: Record<string, unknown>
-}
+import { api } from "../test/integration/distributed/client.js"
 
 export interface User {
   readonly id: string
@@ -25,20 +21,9 @@ export const sign = (secret: string, sub: string, role: "user" | "admin" = "user
     .setExpirationTime("2h")
     .sign(new TextEncoder().encode(secret))
 
-export const call = async (base: string, bearer: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${bearer}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" })
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    signal: AbortSignal.timeout(15_000)
-  })
-  const parsed: unknown = await response.json().catch(() => ({}))
-  const record = typeof parsed === "object" && parsed !== null ? (parsed as Record<string, unknown>) : {}
-  return { status: response.status, body: record } satisfies Reply
-}
+/** One JSON call with a bearer token: the distributed test's client, reused. */
+export const call = (base: string, bearer: string, method: "GET" | "POST", path: string, body?: unknown) =>
+  api(base, bearer)(method, path, body)
 
 /** `fn` over `items`, at most `width` at a time, results in order. */
 export const pool = async <A, B>(items: ReadonlyArray<A>, width: number, fn: (a: A) => Promise<B>) => {
