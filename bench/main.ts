@@ -2,6 +2,7 @@
  * npm run bench -- [--target embedded|distributed|both] [--scenario payout|single-user|balance]
  *   [--users 100] [--connections 50] [--duration 10] [--delay 50] [--worker-concurrency 50]
  *   [--amount 0.01] [--credit 100000.00] [--drain-timeout 30] [--max-requests 2000000] [--json path] [--profile dir]
+ *   [--tracing off|on|compare]
  *
  * Starts the target, creates and credits the users, loads it, waits for the
  * backlog to drain, checks conservation, prints a table and a JSON document.
@@ -12,6 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { setTimeout as sleep } from "node:timers/promises"
 import { parseArgs } from "node:util"
+import { type OtlpReceiver, startOtlpReceiver } from "../test/integration/distributed/otlpReceiver.js"
 import { type Conservation, conserve, toCents, waitDrained } from "./check.js"
 import { runLoad, type Scenario, stopLoad } from "./load.js"
 import { profilesIn, profileTable } from "./profile.js"
@@ -34,7 +36,8 @@ const { values: args } = parseArgs({
     "max-requests": { type: "string", default: "2000000" },
     "ready-timeout": { type: "string", default: "60" },
     json: { type: "string" },
-    profile: { type: "string" }
+    profile: { type: "string" },
+    tracing: { type: "string", default: "off" }
   }
 })
 
@@ -52,6 +55,15 @@ const targets: ReadonlyArray<TargetName> =
     : args.target === "embedded" || args.target === "distributed"
       ? [args.target]
       : fail(`--target must be embedded, distributed or both, got ${args.target}`)
+/** `--tracing compare`: each target without, then with, spans exported to an OTLP receiver in the bench. */
+const tracingRuns: ReadonlyArray<boolean> =
+  args.tracing === "off"
+    ? [false]
+    : args.tracing === "on"
+      ? [true]
+      : args.tracing === "compare"
+        ? [false, true]
+        : fail(`--tracing must be off, on or compare, got ${args.tracing}`)
 const scenario: Scenario =
   args.scenario === "payout" || args.scenario === "single-user" || args.scenario === "balance"
     ? args.scenario
@@ -76,12 +88,23 @@ const profileDir = args.profile === undefined ? undefined : resolve(args.profile
 if (profileDir !== undefined) mkdirSync(profileDir, { recursive: true })
 const nodeArgs = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`]
 
-const runOne = async (name: TargetName): Promise<RunReport> => {
+const spansOf = (receiver: OtlpReceiver) => {
+  const spans = receiver.spans()
+  return {
+    spans: spans.length,
+    traces: new Set(spans.map((s) => s.traceId)).size,
+    rejected: receiver.rejected().length
+  }
+}
+
+const runOne = async (name: TargetName, receiver: OtlpReceiver | undefined): Promise<RunReport> => {
   const run = randomBytes(3).toString("hex")
-  console.error(`bench: starting ${name} (run ${run})`)
-  const target = await startTarget(name, run, { ...options, readyMs, nodeArgs }).catch((e: unknown) => e as Error)
-  if (target instanceof Error) return { target: name, started: false, ok: false, error: target.message }
-  const base = { target: name, started: true, store: target.store, broker: target.broker, scenario, options }
+  const label = receiver === undefined ? name : `${name}, tracing to OTLP`
+  console.error(`bench: starting ${label} (run ${run})`)
+  const env = receiver === undefined ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }
+  const target = await startTarget(name, run, { ...options, readyMs, nodeArgs, env }).catch((e: unknown) => e as Error)
+  if (target instanceof Error) return { target: label, started: false, ok: false, error: target.message }
+  const base = { target: label, started: true, store: target.store, broker: target.broker, scenario, options }
   const admin = await sign(target.secret, `bench_admin_${run}`, "admin")
   const ids = Array.from({ length: options.users }, (_, i) => `bench_${run}_${i}`)
   const users = await createUsers(target.url, admin, target.secret, ids, options.credit)
@@ -143,18 +166,24 @@ process.on("SIGTERM", onSignal)
 const reports: Array<RunReport> = []
 try {
   for (const name of targets) {
-    if (interrupted) break
-    try {
-      reports.push(await runOne(name))
-    } catch (error) {
-      reports.push({
-        target: name,
-        started: true,
-        ok: false,
-        error: error instanceof Error ? error.message : String(error)
-      })
-    } finally {
-      await stopTarget()
+    for (const tracing of tracingRuns) {
+      if (interrupted) break
+      const receiver = tracing ? await startOtlpReceiver() : undefined
+      try {
+        const report = await runOne(name, receiver)
+        await stopTarget() // the processes flush their spans on the way out
+        reports.push(receiver === undefined ? report : { ...report, exported: spansOf(receiver) })
+      } catch (error) {
+        reports.push({
+          target: name,
+          started: true,
+          ok: false,
+          error: error instanceof Error ? error.message : String(error)
+        })
+      } finally {
+        await stopTarget()
+        await receiver?.close()
+      }
     }
   }
 } finally {

@@ -83,6 +83,8 @@ export interface RunReport {
   readonly figures?: Figures
   readonly drainedAfterLoadS?: number | null
   readonly conservation?: Conservation
+  /** `--tracing`: what reached the bench's OTLP receiver by the end of the run. */
+  readonly exported?: { readonly spans: number; readonly traces: number; readonly rejected: number }
 }
 
 const show = (v: unknown) =>
@@ -127,6 +129,11 @@ export const table = (r: RunReport): string => {
         : "FAILED"
     ]
   )
+  if (r.exported !== undefined)
+    rows.push([
+      "spans exported (OTLP)",
+      `${r.exported.spans} in ${r.exported.traces} traces (rejected: ${r.exported.rejected})`
+    ])
   for (const p of (r.conservation?.problems ?? []).slice(0, 10)) rows.push(["  problem", p])
   const width = Math.max(...rows.map(([k]) => k.length))
   return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${show(v)}`).join("\n")}\n`

@@ -27,6 +27,8 @@ export interface TargetOptions {
   readonly readyMs: number
   /** Flags for the target's node processes (`--profile` sets `--cpu-prof`). */
   readonly nodeArgs: ReadonlyArray<string>
+  /** Added to every process's environment (`--tracing`: the OTLP endpoint). */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export interface Target {
@@ -68,7 +70,8 @@ const loadEnv = (o: TargetOptions, secret: string): Record<string, string> => ({
   USER_RATE_LIMIT_MAX_REQUESTS: "1000000000",
   PAYOUT_FAILURE_RATE: "0",
   PAYOUT_PROCESSING_DELAY_MS: String(o.delayMs),
-  WORKER_CONCURRENCY: String(o.workerConcurrency)
+  WORKER_CONCURRENCY: String(o.workerConcurrency),
+  ...o.env
 })
 
 export const startTarget = async (name: TargetName, run: string, o: TargetOptions): Promise<Target> => {

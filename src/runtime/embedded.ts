@@ -1,5 +1,6 @@
-import { Config, Effect, Layer } from "effect"
+import { Config, Effect, Layer, Option } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
+import * as Tracing from "../infra/otel/tracing.js"
 import type { EventBus } from "../ports/EventBus.js"
 import * as MemoryEventBus from "../ports/memory/eventBus.js"
 import * as MemoryQueue from "../ports/memory/payoutQueue.js"
@@ -88,6 +89,12 @@ export const layer = <A, E>({ ports, banner, ...listen }: EmbeddedOptions<A, E>)
     Layer.provideMerge(Layer.mergeAll(Programs, embeddedHealth, JwtLayer.layer({ allowDevelopmentSecret: true })))
   )
   return Layer.provideMerge(app, ports).pipe(
+    Layer.provide(
+      Tracing.layerConfig({
+        serviceName: Config.succeed("swiftpay-embedded"),
+        endpoint: Config.map(Settings.otlpEndpoint, Option.getOrUndefined)
+      })
+    ),
     Layer.provide(Logging.layer("lines")),
     Layer.provide(StartupConfig.layer("embedded"))
   )
