@@ -112,7 +112,7 @@ const make = Effect.gen(function* () {
               store.reserve({ ...request, userId: account.target, transactionId }, ticket)
             )
           ),
-          (t) => Effect.as(Effect.zipRight(announce(store, bus, t), enqueue(t)), t)
+          ({ transaction: t, events }) => Effect.as(Effect.zipRight(announce(bus, events), enqueue(t)), t)
         )
       )
     )

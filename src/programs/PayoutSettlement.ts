@@ -10,7 +10,7 @@ import {
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
-import { type Finish, PayoutStore } from "../ports/PayoutStore.js"
+import { type Finish, PayoutStore, type Recorded } from "../ports/PayoutStore.js"
 import { RailOutcomeUnknown, SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
@@ -53,13 +53,13 @@ const make = Effect.gen(function* () {
         moved && isTerminal(t) ? Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)) : Effect.void
       )
     ).pipe(
-      Effect.tap(({ moved, transaction: t }) =>
+      Effect.tap(({ moved, transaction: t, events }) =>
         moved
           ? Effect.zipRight(
               t._tag === "failed"
                 ? Effect.logWarning("payout failed, hold released", { reason: t.failureReason })
                 : Effect.logInfo(`payout ${t._tag}`),
-              announce(store, bus, t)
+              announce(bus, events)
             )
           : Effect.logInfo("attempt no longer holds the payout: nothing written", { status: t._tag })
       )
@@ -125,11 +125,11 @@ const make = Effect.gen(function* () {
       Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } })
     )
 
-  const attempt = (t: Processing, first: boolean) =>
+  const attempt = (t: Processing, events: Recorded) =>
     Effect.gen(function* () {
       const ref = attemptOf(t)
       yield* Effect.logInfo("settlement attempt started")
-      if (first) yield* announce(store, bus, t)
+      yield* announce(bus, events)
 
       // the heartbeat covers the rail call and the settle after it: the lease outlives both
       const failure = yield* withHeartbeat(
@@ -168,8 +168,8 @@ const make = Effect.gen(function* () {
       )
     )
 
-  const run = (t: Processing, first: boolean) =>
-    attempt(t, first).pipe(
+  const run = (t: Processing, events: Recorded) =>
+    attempt(t, events).pipe(
       Effect.onInterrupt(() => giveUp(attemptOf(t))),
       Effect.annotateLogs({ attempt: t.attempts })
     )
@@ -179,12 +179,11 @@ const make = Effect.gen(function* () {
     const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts, lease)
     switch (claim._tag) {
       case "Claimed":
-        return yield* run(claim.transaction, claim.first)
+        return yield* run(claim.transaction, claim.events)
       case "Busy":
         return yield* later(message, claim.transaction)
       case "Stale":
-        // A repeat after a crash between the final move and the ack: say again how it ended.
-        if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
+        // A repeat after a crash between the final move and the ack: its event is in the log, the relay's to deliver.
         return yield* Effect.logDebug("stale payout message dropped", {
           status: claim.transaction._tag,
           redelivered: delivery.redelivered
