@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
-import { Currency, Minor } from "./money.js"
+import { Currency, Minor, toDecimalNumber } from "./money.js"
 import type { Transaction } from "./transaction.js"
 
 export const PayoutEventType = Schema.Literal(
@@ -63,4 +63,34 @@ export const eventFor = (t: Transaction, newBalance: Minor | undefined, sequence
   ...(newBalance === undefined ? {} : { newBalance }),
   ...(t._tag === "failed" ? { error: t.failureReason } : {}),
   timestamp: t.updatedAt
+})
+
+/** An event as clients see it (sockets, GET /api/events): decimal amounts, ISO timestamp. */
+export const WirePayoutEvent = Schema.Struct({
+  eventId: Schema.String,
+  sequence: Schema.Int,
+  type: PayoutEventType,
+  transactionId: Schema.String,
+  userId: Schema.String,
+  status: Schema.Literal("initiated", "processing", "completed", "failed"),
+  amount: Schema.Number,
+  currency: Currency,
+  newBalance: Schema.optional(Schema.Number),
+  error: Schema.optional(Schema.String),
+  timestamp: Schema.String
+}).annotations({ identifier: "PayoutEvent" })
+export type WirePayoutEvent = typeof WirePayoutEvent.Type
+
+export const toWire = (event: PayoutEvent): WirePayoutEvent => ({
+  eventId: event.eventId,
+  sequence: event.sequence,
+  type: event.type,
+  transactionId: event.transactionId,
+  userId: event.userId,
+  status: event.status,
+  amount: toDecimalNumber(event.amount),
+  currency: event.currency,
+  ...(event.newBalance === undefined ? {} : { newBalance: toDecimalNumber(event.newBalance) }),
+  ...(event.error === undefined ? {} : { error: event.error }),
+  timestamp: new Date(event.timestamp).toISOString()
 })

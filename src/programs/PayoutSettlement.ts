@@ -9,11 +9,13 @@ import {
   type TransactionNotFound
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
+import { EventLog } from "../ports/EventLog.js"
 import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
 import { type Finish, PayoutStore, type Recorded } from "../ports/PayoutStore.js"
 import { RailOutcomeUnknown, SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
+import { makeDeliveredMarker } from "./deliveredMarker.js"
 import { payoutsFinished, settlementLatency, settlementsInFlight } from "./metrics.js"
 import { delayAfter } from "./retryPolicy.js"
 
@@ -32,6 +34,7 @@ const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const queue = yield* PayoutQueue
   const bus = yield* EventBus
+  const mark = yield* makeDeliveredMarker(yield* EventLog, "bus")
   const rail = yield* SettlementRail
   const config = yield* Config.all({
     maxRetryAttempts: Settings.maxRetryAttempts,
@@ -59,7 +62,7 @@ const make = Effect.gen(function* () {
               t._tag === "failed"
                 ? Effect.logWarning("payout failed, hold released", { reason: t.failureReason })
                 : Effect.logInfo(`payout ${t._tag}`),
-              announce(bus, events)
+              announce(bus, mark, events)
             )
           : Effect.logInfo("attempt no longer holds the payout: nothing written", { status: t._tag })
       )
@@ -129,7 +132,7 @@ const make = Effect.gen(function* () {
     Effect.gen(function* () {
       const ref = attemptOf(t)
       yield* Effect.logInfo("settlement attempt started")
-      yield* announce(bus, events)
+      yield* announce(bus, mark, events)
 
       // the heartbeat covers the rail call and the settle after it: the lease outlives both
       const failure = yield* withHeartbeat(
@@ -211,5 +214,5 @@ export class PayoutSettlement extends Context.Tag("swiftpay/PayoutSettlement")<
   PayoutSettlement,
   PayoutSettlementShape
 >() {
-  static readonly layer = Layer.effect(PayoutSettlement, make)
+  static readonly layer = Layer.scoped(PayoutSettlement, make)
 }
