@@ -14,6 +14,7 @@ import { WsHub, type WsHubOptions } from "../../src/infra/socketio/WsHub.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import { Jwt } from "../../src/ports/Jwt.js"
 import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
 import * as HttpServerRuntime from "../../src/runtime/httpServer.js"
 
 export const SECRET = "test-secret"
@@ -55,6 +56,7 @@ export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).p
 export const Infra = Layer.mergeAll(
   NodeServerLive,
   MemoryEventBus.layer,
+  MemoryStore.layer,
   JoseJwt.layer({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
 )
 
