@@ -32,6 +32,10 @@ target.ledger_entries.createIndex({ userId: 1, currency: 1, at: 1 }) // reconcil
 target.ledger_entries.createIndex({ transactionId: 1 })
 target.auditlogs.createIndex({ transactionId: 1, at: 1 }) // GET /api/payout/:id/audit
 target.auditlogs.createIndex({ userId: 1, at: 1 })
+target.events.createIndex({ eventId: 1 }, uniqueWhere("eventId"))
+target.events.createIndex({ userId: 1, sequence: 1 }) // GET /api/events, socket resume
+target.events.createIndex({ recordedAt: 1 }) // relay and prune: oldest first
+target.event_counters.createIndex({ userId: 1 }, uniqueWhere("userId"))
 target.idempotency_keys.createIndex({ scope: 1, key: 1 }, { unique: true })
 // TTL: MongoDB removes a key once expiresAt (a BSON Date) has passed; keys live ≥ 24 h.
 target.idempotency_keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 })

@@ -157,6 +157,10 @@ export const Settings = {
   recoveryIntervalMs: int("RECOVERY_INTERVAL_MS", 5_000, 1),
   /** Payouts Recovery re-queues in one pass at most. */
   recoveryBatchSize: int("RECOVERY_BATCH_SIZE", 500, 1, 10_000),
+  /** The event relay publishes recorded events the fast path has not marked, this often (and this long after they were recorded). */
+  relayIntervalMs: int("RELAY_INTERVAL_MS", 1_000, 10),
+  /** Recorded events every sink has are dropped once older than this. */
+  eventRetentionMs: int("EVENT_RETENTION_MS", 30 * 24 * 60 * 60 * 1000, 1),
   /** A settlement attempt's lease on its payout, renewed every third of it while the rail call runs. */
   settlementLeaseMs: int("SETTLEMENT_LEASE_MS", 30_000, 300),
   /** A rail call with no answer after this long is an unknown outcome: asked again later, never released. */

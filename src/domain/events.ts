@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
-import { Currency, Minor } from "./money.js"
+import { Currency, Minor, toDecimalNumber } from "./money.js"
 import type { Transaction } from "./transaction.js"
 
 export const PayoutEventType = Schema.Literal(
@@ -14,6 +14,8 @@ export type PayoutEventType = typeof PayoutEventType.Type
 /** Internal event: amounts in minor units; the WebSocket edge formats decimals. */
 export const PayoutEvent = Schema.Struct({
   eventId: Schema.String,
+  /** The user's event count, from 1 with no gap: consumers drop a repeat by (userId, sequence). */
+  sequence: Schema.Number,
   type: PayoutEventType,
   transactionId: TransactionId,
   userId: UserId,
@@ -33,12 +35,25 @@ const typeOf = {
   failed: "PAYOUT_FAILED"
 } as const
 
+/** `evt_<userId>_<sequence, 10 digits>`: sorts in the user's order and names its user. */
+export const eventIdOf = (userId: UserId, sequence: number): string =>
+  `evt_${userId}_${String(sequence).padStart(10, "0")}`
+
+/** Reads an event id back: undefined when it is not one. */
+export const parseEventId = (eventId: string): { readonly userId: string; readonly sequence: number } | undefined => {
+  const match = /^evt_(.+)_(\d{10})$/.exec(eventId)
+  if (!match || match[1] === undefined || match[2] === undefined) return undefined
+  const sequence = Number(match[2])
+  return sequence >= 1 ? { userId: match[1], sequence } : undefined
+}
+
 /**
- * The event that announces a transaction's current state. Its id is derived from
- * (transaction, status) so a re-announced state after a crash is recognisable.
+ * The event that reports a transaction's new state, recorded by the store in the
+ * step that wrote it: `sequence` is the user's next one, `newBalance` the account as written.
  */
-export const eventFor = (t: Transaction, newBalance: Minor | undefined): PayoutEvent => ({
-  eventId: `${t.transactionId}:${t._tag}`,
+export const eventFor = (t: Transaction, newBalance: Minor | undefined, sequence: number): PayoutEvent => ({
+  eventId: eventIdOf(t.userId, sequence),
+  sequence,
   type: typeOf[t._tag],
   transactionId: t.transactionId,
   userId: t.userId,
@@ -48,4 +63,34 @@ export const eventFor = (t: Transaction, newBalance: Minor | undefined): PayoutE
   ...(newBalance === undefined ? {} : { newBalance }),
   ...(t._tag === "failed" ? { error: t.failureReason } : {}),
   timestamp: t.updatedAt
+})
+
+/** An event as clients see it (sockets, GET /api/events): decimal amounts, ISO timestamp. */
+export const WirePayoutEvent = Schema.Struct({
+  eventId: Schema.String,
+  sequence: Schema.Int,
+  type: PayoutEventType,
+  transactionId: Schema.String,
+  userId: Schema.String,
+  status: Schema.Literal("initiated", "processing", "completed", "failed"),
+  amount: Schema.Number,
+  currency: Currency,
+  newBalance: Schema.optional(Schema.Number),
+  error: Schema.optional(Schema.String),
+  timestamp: Schema.String
+}).annotations({ identifier: "PayoutEvent" })
+export type WirePayoutEvent = typeof WirePayoutEvent.Type
+
+export const toWire = (event: PayoutEvent): WirePayoutEvent => ({
+  eventId: event.eventId,
+  sequence: event.sequence,
+  type: event.type,
+  transactionId: event.transactionId,
+  userId: event.userId,
+  status: event.status,
+  amount: toDecimalNumber(event.amount),
+  currency: event.currency,
+  ...(event.newBalance === undefined ? {} : { newBalance: toDecimalNumber(event.newBalance) }),
+  ...(event.error === undefined ? {} : { error: event.error }),
+  timestamp: new Date(event.timestamp).toISOString()
 })

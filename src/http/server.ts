@@ -4,6 +4,7 @@ import { OpsApi } from "./api/OpsApi.js"
 import { SwiftPayApi } from "./api/SwiftPayApi.js"
 import { AdminLive } from "./handlers/admin.js"
 import { AdminAuthenticationLive, AuthenticationLive } from "./handlers/auth.js"
+import { EventsLive } from "./handlers/events.js"
 import { HealthLive, OpsHealthLive } from "./handlers/health.js"
 import { MetaLive, OpsMetaLive } from "./handlers/meta.js"
 import { PayoutRateLimitLive, PayoutsLive } from "./handlers/payouts.js"
@@ -11,7 +12,7 @@ import { EdgeMiddleware, isUntraced, OpsEdgeMiddleware } from "./middleware.js"
 import { routeOf } from "./routes.js"
 
 const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
-  Layer.provide([PayoutsLive, AdminLive, HealthLive, MetaLive]),
+  Layer.provide([PayoutsLive, EventsLive, AdminLive, HealthLive, MetaLive]),
   Layer.provide([AuthenticationLive, AdminAuthenticationLive, PayoutRateLimitLive])
 )
 

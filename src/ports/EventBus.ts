@@ -4,7 +4,7 @@ import type { PayoutEvent, ServiceUnavailable } from "../domain/index.js"
 /**
  * Payout events from any process to every gateway, in publish order. Delivery is
  * best effort (Redis pub/sub drops what a reconnecting subscriber misses): the
- * store, not the bus, is the record; clients re-read a payout after reconnecting.
+ * EventLog, not the bus, is the record, and its relay publishes what was missed.
  */
 export interface EventBusShape {
   readonly publish: (event: PayoutEvent) => Effect.Effect<void, ServiceUnavailable>

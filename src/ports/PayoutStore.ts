@@ -27,6 +27,7 @@ import type {
   UserNotFound,
   UserStatus
 } from "../domain/index.js"
+import type { StoredEvent } from "./EventLog.js"
 
 /** What an Idempotency-Key is bound to: its scope, the key and the request's fingerprint. */
 export interface IdempotencyClaim<S extends IdempotencyScope = IdempotencyScope> {
@@ -46,9 +47,26 @@ export type IdempotencyBegin =
   | { readonly _tag: "Started"; readonly ticket: IdempotencyTicket }
   | { readonly _tag: "Replay"; readonly result: IdempotentResult }
 
+/** The events a step recorded with its change, oldest first: none when the step was a no-op. */
+export type Recorded = ReadonlyArray<StoredEvent>
+
+/** A reserve's answer: the payout, and its PAYOUT_INITIATED when this call made it. */
+export interface Reserved {
+  readonly transaction: Transaction
+  readonly events: Recorded
+}
+
 export type StartProcessing =
-  /** This caller owns attempt `transaction.attempts` under its lease; `first` when it left `initiated`. */
-  | { readonly _tag: "Claimed"; readonly transaction: Processing; readonly first: boolean }
+  /**
+   * This caller owns attempt `transaction.attempts` under its lease; `first` when it
+   * left `initiated` (then `events` holds its PAYOUT_PROCESSING).
+   */
+  | {
+      readonly _tag: "Claimed"
+      readonly transaction: Processing
+      readonly first: boolean
+      readonly events: Recorded
+    }
   /** A live attempt holds the lease (until `transaction.claimedUntil`): ask again after it. */
   | { readonly _tag: "Busy"; readonly transaction: Processing }
   /** The message is older than the payout (final, or a later attempt began): do nothing. */
@@ -58,6 +76,8 @@ export type StartProcessing =
 export interface Finish {
   readonly moved: boolean
   readonly transaction: Transaction
+  /** PAYOUT_COMPLETED / PAYOUT_FAILED when `moved`. */
+  readonly events: Recorded
 }
 
 export interface NewUser {
@@ -88,8 +108,9 @@ export interface HistoryPage {
 /**
  * Accounts, transactions, the double-entry ledger, the audit log and idempotency
  * records. Every mutation is one atomic, conditional step that writes the balance
- * change, its ledger posting and its audit entry together; repeating one is a
- * no-op that returns the current state. Time comes from `Clock`.
+ * change, its ledger posting, its audit entry and its payout event (the EventLog)
+ * together; repeating one is a no-op that returns the current state and records
+ * nothing. Time comes from `Clock`.
  */
 export interface PayoutStoreShape {
   readonly createUser: (user: NewUser) => Effect.Effect<User, UserExists | ServiceUnavailable>
@@ -104,12 +125,12 @@ export interface PayoutStoreShape {
   /** Drops a pending claim this ticket holds (the request ended without a result to remember). */
   readonly abandonIdempotent: (ticket: IdempotencyTicket) => Effect.Effect<void, ServiceUnavailable>
 
-  /** available → held, insert the `initiated` transaction, posting, audit, and complete the idempotency record: all or nothing. */
+  /** available → held, insert the `initiated` transaction, posting, audit, PAYOUT_INITIATED, and complete the idempotency record: all or nothing. */
   readonly reserve: (
     payout: NewPayout,
     idempotency: IdempotencyTicket | null
   ) => Effect.Effect<
-    Transaction,
+    Reserved,
     UserNotFound | UserNotActive | InsufficientBalance | IdempotencyKeyInUse | ServiceUnavailable
   >
   /** A funding posting (funding → available). Closed users cannot be credited. */

@@ -22,12 +22,14 @@ import {
   UserNotFound
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
+import { EventLog } from "../ports/EventLog.js"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { type IdempotencyTicket, PayoutStore } from "../ports/PayoutStore.js"
 import { UserLock } from "../ports/UserLock.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
+import { makeDeliveredMarker } from "./deliveredMarker.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
 import { intakeLatency, intakePublishDeferred, payoutsAccepted } from "./metrics.js"
 
@@ -61,6 +63,7 @@ const make = Effect.gen(function* () {
   const lock = yield* UserLock
   const queue = yield* PayoutQueue
   const bus = yield* EventBus
+  const mark = yield* makeDeliveredMarker(yield* EventLog, "bus")
   const config = yield* Config.all({
     minMinor: Settings.minPayoutMinor,
     maxMinor: Settings.maxPayoutMinor,
@@ -112,7 +115,7 @@ const make = Effect.gen(function* () {
               store.reserve({ ...request, userId: account.target, transactionId }, ticket)
             )
           ),
-          (t) => Effect.as(Effect.zipRight(announce(store, bus, t), enqueue(t)), t)
+          ({ transaction: t, events }) => Effect.as(Effect.zipRight(announce(bus, mark, events), enqueue(t)), t)
         )
       )
     )
@@ -171,5 +174,5 @@ const make = Effect.gen(function* () {
  * the publish does not go through, it is marked for Recovery, which queues it soon.
  */
 export class PayoutIntake extends Context.Tag("swiftpay/PayoutIntake")<PayoutIntake, PayoutIntakeShape>() {
-  static readonly layer = Layer.effect(PayoutIntake, make)
+  static readonly layer = Layer.scoped(PayoutIntake, make)
 }

@@ -9,11 +9,13 @@ import {
   type TransactionNotFound
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
+import { EventLog } from "../ports/EventLog.js"
 import { type Delivery, type PayoutMessage, PayoutQueue } from "../ports/PayoutQueue.js"
-import { type Finish, PayoutStore } from "../ports/PayoutStore.js"
+import { type Finish, PayoutStore, type Recorded } from "../ports/PayoutStore.js"
 import { RailOutcomeUnknown, SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
+import { makeDeliveredMarker } from "./deliveredMarker.js"
 import { payoutsFinished, settlementLatency, settlementsInFlight } from "./metrics.js"
 import { delayAfter } from "./retryPolicy.js"
 
@@ -32,6 +34,7 @@ const make = Effect.gen(function* () {
   const store = yield* PayoutStore
   const queue = yield* PayoutQueue
   const bus = yield* EventBus
+  const mark = yield* makeDeliveredMarker(yield* EventLog, "bus")
   const rail = yield* SettlementRail
   const config = yield* Config.all({
     maxRetryAttempts: Settings.maxRetryAttempts,
@@ -53,13 +56,13 @@ const make = Effect.gen(function* () {
         moved && isTerminal(t) ? Metric.increment(Metric.tagged(payoutsFinished, "status", t._tag)) : Effect.void
       )
     ).pipe(
-      Effect.tap(({ moved, transaction: t }) =>
+      Effect.tap(({ moved, transaction: t, events }) =>
         moved
           ? Effect.zipRight(
               t._tag === "failed"
                 ? Effect.logWarning("payout failed, hold released", { reason: t.failureReason })
                 : Effect.logInfo(`payout ${t._tag}`),
-              announce(store, bus, t)
+              announce(bus, mark, events)
             )
           : Effect.logInfo("attempt no longer holds the payout: nothing written", { status: t._tag })
       )
@@ -125,11 +128,11 @@ const make = Effect.gen(function* () {
       Effect.withSpan("PayoutSettlement.rail", { attributes: { attempt: t.attempts } })
     )
 
-  const attempt = (t: Processing, first: boolean) =>
+  const attempt = (t: Processing, events: Recorded) =>
     Effect.gen(function* () {
       const ref = attemptOf(t)
       yield* Effect.logInfo("settlement attempt started")
-      if (first) yield* announce(store, bus, t)
+      yield* announce(bus, mark, events)
 
       // the heartbeat covers the rail call and the settle after it: the lease outlives both
       const failure = yield* withHeartbeat(
@@ -168,8 +171,8 @@ const make = Effect.gen(function* () {
       )
     )
 
-  const run = (t: Processing, first: boolean) =>
-    attempt(t, first).pipe(
+  const run = (t: Processing, events: Recorded) =>
+    attempt(t, events).pipe(
       Effect.onInterrupt(() => giveUp(attemptOf(t))),
       Effect.annotateLogs({ attempt: t.attempts })
     )
@@ -179,12 +182,11 @@ const make = Effect.gen(function* () {
     const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts, lease)
     switch (claim._tag) {
       case "Claimed":
-        return yield* run(claim.transaction, claim.first)
+        return yield* run(claim.transaction, claim.events)
       case "Busy":
         return yield* later(message, claim.transaction)
       case "Stale":
-        // A repeat after a crash between the final move and the ack: say again how it ended.
-        if (isTerminal(claim.transaction)) yield* announce(store, bus, claim.transaction)
+        // A repeat after a crash between the final move and the ack: its event is in the log, the relay's to deliver.
         return yield* Effect.logDebug("stale payout message dropped", {
           status: claim.transaction._tag,
           redelivered: delivery.redelivered
@@ -212,5 +214,5 @@ export class PayoutSettlement extends Context.Tag("swiftpay/PayoutSettlement")<
   PayoutSettlement,
   PayoutSettlementShape
 >() {
-  static readonly layer = Layer.effect(PayoutSettlement, make)
+  static readonly layer = Layer.scoped(PayoutSettlement, make)
 }

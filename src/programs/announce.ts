@@ -1,15 +1,17 @@
 import { Effect } from "effect"
-import { eventFor, type Transaction } from "../domain/index.js"
 import type { EventBusShape } from "../ports/EventBus.js"
-import type { PayoutStoreShape } from "../ports/PayoutStore.js"
+import type { Recorded } from "../ports/PayoutStore.js"
+import type { MarkDelivered } from "./deliveredMarker.js"
 
 /**
- * Tells every gateway where a payout now stands. Best effort: the state is already
- * durable, and a lost event must never undo or block a money movement.
+ * The fast path: hands the events a step recorded to every gateway at once and
+ * marks them delivered for the bus. Best effort: the event log holds them, and
+ * the relay publishes whatever this missed.
  */
-export const announce = (store: PayoutStoreShape, bus: EventBusShape, t: Transaction) =>
-  Effect.gen(function* () {
-    const accounts = yield* store.accounts(t.userId)
-    const balance = accounts.find((a) => a.currency === t.currency)?.available
-    yield* bus.publish(eventFor(t, balance))
-  }).pipe(Effect.catchAll((e) => Effect.logWarning("payout event not published", e)))
+export const announce = (bus: EventBusShape, mark: MarkDelivered, events: Recorded) =>
+  events.length === 0
+    ? Effect.void
+    : Effect.forEach(events, ({ event }) => bus.publish(event), { discard: true }).pipe(
+        Effect.zipRight(mark(events.map(({ event }) => event.eventId))),
+        Effect.catchAll((e) => Effect.logWarning("payout event not published, left to the relay", e))
+      )

@@ -2,6 +2,7 @@ import { Config, Effect, Layer, Option } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import type { EventBus } from "../ports/EventBus.js"
+import type { EventLog } from "../ports/EventLog.js"
 import * as MemoryEventBus from "../ports/memory/eventBus.js"
 import * as MemoryQueue from "../ports/memory/payoutQueue.js"
 import * as MemoryStore from "../ports/memory/payoutStore.js"
@@ -15,6 +16,7 @@ import type { RateLimiter } from "../ports/RateLimiter.js"
 import type { SettlementRail } from "../ports/SettlementRail.js"
 import type { UserLock } from "../ports/UserLock.js"
 import { Accounts } from "../programs/Accounts.js"
+import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
@@ -34,7 +36,7 @@ import * as Logging from "./logging.js"
  * settlements get 10 s. The queue and rail layers also output their test
  * handles (MemoryQueue, MemoryRail).
  */
-export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore, E> = MemoryStore.layer) =>
+export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore | EventLog, E> = MemoryStore.layer) =>
   Layer.mergeAll(
     store,
     MemoryLock.layerConfig(leaseSettings),
@@ -53,10 +55,16 @@ export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore, E> = Memo
 export const MemoryPorts = memoryPorts()
 
 /** Every use case, on whatever ports are provided. */
-export const Programs = Layer.mergeAll(PayoutIntake.layer, PayoutSettlement.layer, Recovery.layer, Accounts.layer)
+export const Programs = Layer.mergeAll(
+  PayoutIntake.layer,
+  PayoutSettlement.layer,
+  Recovery.layer,
+  EventRelay.layer,
+  Accounts.layer
+)
 
-/** The worker's background loops: queue consumer and recovery. */
-export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop)
+/** The worker's background loops: queue consumer, recovery, event relay. */
+export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop)
 
 export const embeddedHealth = HealthChecks.layer({
   store: portProbes.store,
@@ -73,7 +81,7 @@ export interface EmbeddedOptions<A, E> extends ListenOptions {
   readonly banner?: boolean | undefined
 }
 
-export type Ports = PayoutStore | UserLock | RateLimiter | EventBus | PayoutQueue | SettlementRail
+export type Ports = PayoutStore | EventLog | UserLock | RateLimiter | EventBus | PayoutQueue | SettlementRail
 
 /**
  * `npm start`: gateway and worker in one process on the given ports, the seeded users, HTTP + Socket.IO

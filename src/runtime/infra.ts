@@ -1,6 +1,7 @@
 import { Config, Duration, Effect, Layer, Option } from "effect"
 import { ServiceUnavailable } from "../domain/index.js"
 import { Mongo } from "../infra/mongo/client.js"
+import * as MongoEventLog from "../infra/mongo/eventLog.js"
 import * as MongoStore from "../infra/mongo/payoutStore.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import * as RabbitQueue from "../infra/rabbitmq/payoutQueue.js"
@@ -18,7 +19,9 @@ import { leaseSettings, railSettings, Settings } from "../settings.js"
  */
 
 /** MongoDB on MONGODB_URI: the PayoutStore (indexes ensured at start-up, connection retried). */
-export const Store = MongoStore.layer.pipe(Layer.provide(Mongo.layerConfig({ uri: Settings.mongoUri })))
+export const Store = Layer.merge(MongoStore.layer, MongoEventLog.layer).pipe(
+  Layer.provide(Mongo.layerConfig({ uri: Settings.mongoUri }))
+)
 
 /**
  * RabbitMQ: the PayoutQueue on RABBITMQ_URL (topology declared, reconnects on its

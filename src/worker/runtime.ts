@@ -1,6 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
+import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
 import { SettlementConsumer } from "../programs/SettlementConsumer.js"
@@ -23,8 +24,8 @@ const Ops = Layer.unwrapEffect(
  * consumers: run as many as you like. On SIGTERM it stops consuming; in-flight
  * deliveries finish or go back to the queue.
  */
-export const layer = Layer.mergeAll(SettlementConsumer, RecoveryLoop, Ops).pipe(
-  Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, Health)),
+export const layer = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop, Ops).pipe(
+  Layer.provideMerge(Layer.mergeAll(PayoutSettlement.layer, Recovery.layer, EventRelay.layer, Health)),
   Layer.provideMerge(Layer.mergeAll(Infra.Store, Infra.Queue, Infra.RedisEvents, Infra.Rail)),
   Layer.provideMerge(Infra.Redis),
   Layer.provide(Infra.tracing("swiftpay-worker")),

@@ -1,6 +1,6 @@
 import { describe, expect } from "@effect/vitest"
 import { Effect, type Layer, Queue } from "effect"
-import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
+import { eventIdOf, type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
 import { Minor } from "../../src/domain/money.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import { scopedTest, type TimeControl, unique, within } from "./time.js"
@@ -13,7 +13,8 @@ const txn = (n: number) => TransactionId.make(`TXN_${n.toString(36).toUpperCase(
 
 /** Events of one run, told apart from others on shared infrastructure by their userId. */
 export const sampleEvent = (userId: UserId, n: number): PayoutEvent => ({
-  eventId: `${txn(n)}:initiated`,
+  eventId: eventIdOf(userId, n + 1),
+  sequence: n + 1,
   type: "PAYOUT_INITIATED",
   transactionId: txn(n),
   userId,

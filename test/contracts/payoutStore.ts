@@ -119,11 +119,14 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* store.reserve(payout(userId, 400), null)
+          const { transaction: t } = yield* store.reserve(payout(userId, 400), null)
           expect(t._tag).toBe("initiated")
           expect(t.attempts).toBe(0)
           expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400, paidOut: 0, funded: 1_000 })
-          const again = yield* store.reserve({ ...payout(userId, 400), transactionId: t.transactionId }, null)
+          const { transaction: again } = yield* store.reserve(
+            { ...payout(userId, 400), transactionId: t.transactionId },
+            null
+          )
           expect(again.transactionId).toBe(t.transactionId)
           expect(yield* balances(userId)).toMatchObject({ available: 600, held: 400 })
           expect((yield* Effect.flip(store.reserve(payout(userId, 601), null)))._tag).toBe("InsufficientBalance")
@@ -139,7 +142,7 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* store.reserve(payout(userId, 300), null)
+          const { transaction: t } = yield* store.reserve(payout(userId, 300), null)
           const early = { transactionId: t.transactionId, attempt: 0, owner: "w1" }
           expect(yield* store.settle(early)).toMatchObject({ moved: false, transaction: { _tag: "initiated" } })
           const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
@@ -172,7 +175,7 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* store.reserve(payout(userId, 300), null)
+          const { transaction: t } = yield* store.reserve(payout(userId, 300), null)
           const first = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
           if (first._tag !== "Claimed") return expect.unreachable()
           const old = attemptOf(first.transaction)
@@ -200,7 +203,7 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* store.reserve(payout(userId, 100), null)
+          const { transaction: t } = yield* store.reserve(payout(userId, 100), null)
           const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
           if (claim._tag !== "Claimed") return expect.unreachable()
           const ref = attemptOf(claim.transaction)
@@ -243,7 +246,7 @@ export const payoutStoreContract = (
         Effect.gen(function* () {
           const store = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* store.reserve(payout(userId, 100), null)
+          const { transaction: t } = yield* store.reserve(payout(userId, 100), null)
           const first = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
           if (first._tag !== "Claimed") return expect.unreachable()
           const ref1 = attemptOf(first.transaction)
@@ -272,10 +275,10 @@ export const payoutStoreContract = (
           const userId = yield* fundedUser(1_000)
           const mine = (ts: ReadonlyArray<{ readonly userId: UserId; readonly transactionId: TransactionId }>) =>
             ts.filter((x) => x.userId === userId).map((x) => x.transactionId)
-          const a = yield* store.reserve(payout(userId, 1), null)
-          const live = yield* store.reserve(payout(userId, 2), null)
-          const dead = yield* store.reserve(payout(userId, 3), null)
-          const done = yield* store.reserve(payout(userId, 4), null)
+          const { transaction: a } = yield* store.reserve(payout(userId, 1), null)
+          const { transaction: live } = yield* store.reserve(payout(userId, 2), null)
+          const { transaction: dead } = yield* store.reserve(payout(userId, 3), null)
+          const { transaction: done } = yield* store.reserve(payout(userId, 4), null)
           yield* store.startProcessing(live.transactionId, 0, { owner: "w1", ms: 60_000 })
           yield* store.startProcessing(dead.transactionId, 0, { owner: "w1", ms: 1_000 })
           const d = yield* store.startProcessing(done.transactionId, 0, lease("w1"))
@@ -297,7 +300,7 @@ export const payoutStoreContract = (
             [a.transactionId, dead.transactionId].sort()
           )
           // a payout whose message did not reach the broker is due at once
-          const unqueued = yield* store.reserve(payout(userId, 5), null)
+          const { transaction: unqueued } = yield* store.reserve(payout(userId, 5), null)
           yield* store.markUnqueued(unqueued.transactionId)
           expect(mine(yield* store.claimStuck(4_000, 1_000))).toEqual([unqueued.transactionId])
           yield* store.markUnqueued(done.transactionId)
@@ -316,7 +319,7 @@ export const payoutStoreContract = (
           expect((yield* Effect.flip(store.beginIdempotent({ ...claim, fingerprint: "f2" }, 60_000)))._tag).toBe(
             "IdempotencyKeyReused"
           )
-          const t = yield* store.reserve(payout(userId, 100), begun.ticket)
+          const { transaction: t } = yield* store.reserve(payout(userId, 100), begun.ticket)
           const replay = yield* store.beginIdempotent(claim, 60_000)
           expect(replay).toEqual({
             _tag: "Replay",
@@ -373,7 +376,7 @@ export const payoutStoreContract = (
           const userId = yield* fundedUser(10_000)
           const ids = []
           for (let i = 0; i < 5; i++) {
-            ids.push((yield* store.reserve(payout(userId, 10 + i), null)).transactionId)
+            ids.push((yield* store.reserve(payout(userId, 10 + i), null)).transaction.transactionId)
             yield* advance(10)
           }
           const claim = yield* store.startProcessing(ids[0] ?? freshTxn(), 0, lease("w1"))

@@ -32,7 +32,7 @@ const flakyStore = (control: StoreSwitch) =>
         ping: guard(inner.ping)
       })
     })
-  ).pipe(Layer.provide(MemoryStore.layer))
+  ).pipe(Layer.provideMerge(MemoryStore.layer))
 
 /** The memory ports with a store that the test can take down. */
 export const flakyPorts = (control: StoreSwitch): TestPorts => Embedded.memoryPorts(flakyStore(control))

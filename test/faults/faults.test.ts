@@ -193,6 +193,13 @@ describe("settlement exactly once under faults", () => {
     await finish(w, "redis stop/start", users, result, false)
   }, 240_000)
 
+  // Not written yet: needs a Socket.IO client on a gateway kept through the outage, payouts whose
+  // settlement falls inside it, and the relay's late delivery checked for completeness and order.
+  console.info(
+    "faults: skipped the Redis-outage event delivery test: not written yet (the relay is covered by test/programs/relay.test.ts)"
+  )
+  it.skip("a socket kept through a Redis outage receives every event of payouts settled meanwhile, late, in order", () => {})
+
   it("RabbitMQ connections dropped mid-rail, then stop_app/start_app during load: intake stays fast, nothing lost or paid twice", async () => {
     const w = need()
     const users = await w.users("rabbit", 30, 100_000_000)

@@ -41,7 +41,7 @@ describe("MongoPayoutStore on CongoServer", () => {
       Effect.gen(function* () {
         const s = yield* PayoutStore
         const userId = yield* fundedUser(1_000)
-        const t = yield* s.reserve(payout(userId, 250), null)
+        const { transaction: t } = yield* s.reserve(payout(userId, 250), null)
         const transactions = yield* raw("transactions")
         const stored = yield* Effect.promise(() => transactions.findOne({ transactionId: t.transactionId }))
         expect(stored).toMatchObject({ status: "initiated", amount: 250, attempts: 0 })
@@ -72,8 +72,8 @@ describe("MongoPayoutStore on CongoServer", () => {
       Effect.gen(function* () {
         const s = yield* PayoutStore
         const userId = yield* fundedUser(1_000)
-        const initiated = yield* s.reserve(payout(userId, 100), null)
-        const processing = yield* s.reserve(payout(userId, 200), null)
+        const { transaction: initiated } = yield* s.reserve(payout(userId, 100), null)
+        const { transaction: processing } = yield* s.reserve(payout(userId, 200), null)
         yield* s.startProcessing(processing.transactionId, 0, { owner: "old", ms: 60_000 })
         const transactions = yield* raw("transactions")
         // as the previous release stored them
@@ -141,7 +141,7 @@ describe("MongoPayoutStore on CongoServer", () => {
         Effect.gen(function* () {
           const s = yield* PayoutStore
           const userId = yield* fundedUser(1_000)
-          const t = yield* s.reserve(payout(userId, 300), null)
+          const { transaction: t } = yield* s.reserve(payout(userId, 300), null)
           const first = yield* s.startProcessing(t.transactionId, 0, { owner: "w1", ms: 1_000 })
           if (first._tag !== "Claimed") return expect.unreachable()
           const old = attemptOf(first.transaction)

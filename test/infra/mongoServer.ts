@@ -3,7 +3,9 @@ import { CongoServer } from "@push.rocks/smartmongo/dist_ts/congodb/index.js"
 import { Effect, Layer, Redacted } from "effect"
 import type { ServiceUnavailable } from "../../src/domain/index.js"
 import { Mongo } from "../../src/infra/mongo/client.js"
+import * as MongoEventLog from "../../src/infra/mongo/eventLog.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
+import type { EventLog } from "../../src/ports/EventLog.js"
 import type { PayoutStore } from "../../src/ports/PayoutStore.js"
 import type { StoreContractOptions } from "../contracts/payoutStore.js"
 
@@ -55,15 +57,19 @@ export const onCongo = {
 /** The store under test: on `MONGODB_URI` when it is set, else on an in-process CongoServer. */
 export const storeUnderTest = (
   uri: string | undefined
-): { readonly name: string; readonly layer: Layer.Layer<PayoutStore>; readonly options: StoreContractOptions } =>
+): {
+  readonly name: string
+  readonly layer: Layer.Layer<PayoutStore | EventLog>
+  readonly options: StoreContractOptions
+} =>
   uri === undefined || uri === ""
     ? {
         name: "mongo (CongoServer)",
-        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layer, congoClient)),
+        layer: Layer.orDie(Layer.provide(Layer.merge(MongoPayoutStore.layer, MongoEventLog.layer), congoClient)),
         options: { skip: onCongo }
       }
     : {
         name: "mongo (MONGODB_URI)",
-        layer: Layer.orDie(Layer.provide(MongoPayoutStore.layer, realClient(uri))),
+        layer: Layer.orDie(Layer.provide(Layer.merge(MongoPayoutStore.layer, MongoEventLog.layer), realClient(uri))),
         options: {}
       }

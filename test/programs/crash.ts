@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Ref } from "effect"
 import { EventBus } from "../../src/ports/EventBus.js"
+import { EventLog } from "../../src/ports/EventLog.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { SettlementRail } from "../../src/ports/SettlementRail.js"
@@ -58,7 +59,8 @@ export const crashablePorts = Layer.effectContext(
         publish: (m) => s(queue.publish(m)),
         publishDelayed: (m, d) => s(queue.publishDelayed(m, d))
       }),
-      Context.add(SettlementRail, { pay: (r) => s(rail.pay(r)) })
+      Context.add(SettlementRail, { pay: (r) => s(rail.pay(r)) }),
+      Context.add(EventLog, yield* EventLog)
     )
   })
 )

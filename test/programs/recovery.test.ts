@@ -46,7 +46,7 @@ describe("RecoveryLoop", () => {
       const store = yield* PayoutStore
       const queue = yield* PayoutQueue
       // reserved, but the gateway crashed before publishing it
-      const t = yield* store.reserve(newPayout(userId), null)
+      const { transaction: t } = yield* store.reserve(newPayout(userId), null)
       expect((yield* queue.stats).ready).toBe(0)
       for (let i = 0; i < 5; i++) yield* TestClock.adjust(1_000)
       expect((yield* queue.stats).ready).toBeGreaterThan(0)
@@ -93,7 +93,7 @@ describe("Recovery.runOnce", () => {
       const userId = yield* createUser(10_000)
       const store = yield* PayoutStore
       const recovery = yield* Recovery
-      const t = yield* store.reserve(newPayout(userId), null)
+      const { transaction: t } = yield* store.reserve(newPayout(userId), null)
       const claim = yield* store.startProcessing(t.transactionId, 0, { owner: "live", ms: 30_000 })
       if (claim._tag !== "Claimed") return expect.unreachable()
       const ref = { transactionId: t.transactionId, attempt: 1, owner: "live" }
@@ -114,7 +114,7 @@ describe("Recovery.runOnce", () => {
       const store = yield* PayoutStore
       const recovery = yield* Recovery
       const down = yield* Ref.make(true)
-      const t = yield* store.reserve(newPayout(userId), null)
+      const { transaction: t } = yield* store.reserve(newPayout(userId), null)
       yield* TestClock.adjust(60_000)
       const queue = yield* PayoutQueue
       const flaky = Recovery.layer.pipe(

@@ -4,6 +4,8 @@ import { io, type Socket } from "socket.io-client"
 
 export interface ClientOptions {
   readonly token?: unknown
+  /** Resume after this event (handshake auth). */
+  readonly lastEventId?: string
   readonly websocketOnly?: boolean
   /** How long to wait for the connection (real time, whatever clock the test runs on). */
   readonly wait?: Duration.DurationInput
@@ -37,7 +39,14 @@ const open = (url: string, options: ClientOptions) =>
   io(url, {
     forceNew: true,
     reconnection: false,
-    ...(options.token === undefined ? {} : { auth: { token: options.token } }),
+    ...(options.token === undefined
+      ? {}
+      : {
+          auth: {
+            token: options.token,
+            ...(options.lastEventId === undefined ? {} : { lastEventId: options.lastEventId })
+          }
+        }),
     ...(options.websocketOnly === true ? { transports: ["websocket"] } : {})
   })
 

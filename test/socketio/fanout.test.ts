@@ -28,6 +28,8 @@ describe("WsHub fan-out", () => {
       const wire = frames.map((f) => Schema.decodeUnknownSync(WirePayoutEvent)(f.payload))
       expect(wire[0]).toEqual({
         eventId: t1[0].eventId,
+        sequence: t1[0].sequence,
+        type: "PAYOUT_INITIATED",
         transactionId: t1[0].transactionId,
         userId: "user_001",
         status: "initiated",

@@ -5,7 +5,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { it } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted, type Scope, TestClock } from "effect"
 import { SignJWT } from "jose"
-import { type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
+import { eventIdOf, type PayoutEvent, TransactionId, UserId } from "../../src/domain/index.js"
 import { Minor } from "../../src/domain/money.js"
 import { SECURITY_HEADERS } from "../../src/http/securityHeaders.js"
 import * as JoseJwt from "../../src/infra/jose/jwt.js"
@@ -14,6 +14,7 @@ import { WsHub, type WsHubOptions } from "../../src/infra/socketio/WsHub.js"
 import { EventBus } from "../../src/ports/EventBus.js"
 import { Jwt } from "../../src/ports/Jwt.js"
 import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
 import * as HttpServerRuntime from "../../src/runtime/httpServer.js"
 
 export const SECRET = "test-secret"
@@ -55,6 +56,7 @@ export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).p
 export const Infra = Layer.mergeAll(
   NodeServerLive,
   MemoryEventBus.layer,
+  MemoryStore.layer,
   JoseJwt.layer({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
 )
 
@@ -89,10 +91,18 @@ export const lifecycle = (
   const at = (step: number) => 1_700_000_000_000 + n * 10 + step
   const last: PayoutEvent =
     outcome === "completed"
-      ? { ...base, eventId: `${txn(n)}:completed`, type: "PAYOUT_COMPLETED", status: "completed", timestamp: at(2) }
+      ? {
+          ...base,
+          eventId: eventIdOf(userId, n * 3 + 3),
+          sequence: n * 3 + 3,
+          type: "PAYOUT_COMPLETED",
+          status: "completed",
+          timestamp: at(2)
+        }
       : {
           ...base,
-          eventId: `${txn(n)}:failed`,
+          eventId: eventIdOf(userId, n * 3 + 3),
+          sequence: n * 3 + 3,
           type: "PAYOUT_FAILED",
           status: "failed",
           newBalance: Minor.make(1_000_000),
@@ -102,13 +112,21 @@ export const lifecycle = (
   return [
     {
       ...base,
-      eventId: `${txn(n)}:initiated`,
+      eventId: eventIdOf(userId, n * 3 + 1),
+      sequence: n * 3 + 1,
       type: "PAYOUT_INITIATED",
       status: "initiated",
       newBalance: Minor.make(989_950),
       timestamp: at(0)
     },
-    { ...base, eventId: `${txn(n)}:processing`, type: "PAYOUT_PROCESSING", status: "processing", timestamp: at(1) },
+    {
+      ...base,
+      eventId: eventIdOf(userId, n * 3 + 2),
+      sequence: n * 3 + 2,
+      type: "PAYOUT_PROCESSING",
+      status: "processing",
+      timestamp: at(1)
+    },
     last
   ]
 }

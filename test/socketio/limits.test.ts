@@ -5,6 +5,7 @@ import type { SocketLimits } from "../../src/infra/socketio/limits.js"
 import { WsHub } from "../../src/infra/socketio/WsHub.js"
 import { Jwt, type JwtShape } from "../../src/ports/Jwt.js"
 import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
+import * as MemoryStore from "../../src/ports/memory/payoutStore.js"
 import { ask, type Client, connect, disconnection, takeUntil } from "./client.js"
 import { baseUrl, hubTest, hubTestClock, NodeServerLive, SECRET, Served } from "./harness.js"
 
@@ -77,7 +78,9 @@ describe("WsHub per-socket limits", () => {
           )
       }
       const hub = Layer.provide(WsHub.layer({ limits: limits({ maxPendingFrames: 2 }) }), Served).pipe(
-        Layer.provideMerge(Layer.mergeAll(NodeServerLive, MemoryEventBus.layer, Layer.succeed(Jwt, held)))
+        Layer.provideMerge(
+          Layer.mergeAll(NodeServerLive, MemoryEventBus.layer, MemoryStore.layer, Layer.succeed(Jwt, held))
+        )
       )
       yield* Effect.gen(function* () {
         const client = yield* connect(yield* baseUrl)

@@ -1,6 +1,7 @@
 import { HttpApi, OpenApi } from "@effect/platform"
 import { AdminGroup } from "./admin.js"
 import { ApiErrors } from "./errors.js"
+import { EventsGroup } from "./events.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
 import { withoutFrameworkErrors } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
@@ -8,6 +9,7 @@ import { PayoutsGroup } from "./payouts.js"
 /** The HTTP contract of docs/api.md: served by src/http/handlers, used as is by clients and tests. */
 export class SwiftPayApi extends HttpApi.make("swiftpay")
   .add(PayoutsGroup)
+  .add(EventsGroup)
   .add(AdminGroup)
   .add(HealthGroup)
   .add(MetaGroup)

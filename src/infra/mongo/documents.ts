@@ -9,6 +9,7 @@ import {
   Initiated,
   LedgerLine,
   Minor,
+  PayoutEvent,
   Posting,
   Processing,
   TransactionId,
@@ -62,6 +63,15 @@ export const PostingDoc = Schema.Struct({
 })
 
 export const AuditDoc = AuditEntry
+
+/** A recorded event: the event itself, when, and which sinks have it. */
+export const EventDoc = Schema.Struct({
+  ...PayoutEvent.fields,
+  amount: StoredMinor,
+  newBalance: Schema.optional(StoredMinor),
+  recordedAt: Schema.Number,
+  delivered: Schema.Array(Schema.Literal("bus", "webhooks"))
+})
 
 export const IdempotentResultDoc = Schema.Union(
   Schema.TaggedStruct("Payout", { transactionId: TransactionId, amount: StoredMinor, currency: Currency }),

@@ -9,7 +9,9 @@ export const collections = (db: Db) => ({
   transactions: db.collection("transactions"),
   ledger: db.collection("ledger_entries"),
   audit: db.collection("auditlogs"),
-  idempotency: db.collection("idempotency_keys")
+  idempotency: db.collection("idempotency_keys"),
+  events: db.collection("events"),
+  eventCounters: db.collection("event_counters")
 })
 export type Collections = ReturnType<typeof collections>
 
@@ -37,6 +39,17 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
       { key: { transactionId: 1 } }
     ]
   ],
+  [
+    c.events,
+    [
+      { key: { eventId: 1 }, ...uniqueWhere("eventId") },
+      // reads and resumes: a user's events by sequence
+      { key: { userId: 1, sequence: 1 } },
+      // the relay and the prune: oldest first
+      { key: { recordedAt: 1 } }
+    ]
+  ],
+  [c.eventCounters, [{ key: { userId: 1 }, ...uniqueWhere("userId") }]],
   [c.audit, [{ key: { transactionId: 1, at: 1 } }, { key: { userId: 1, at: 1 } }]],
   [
     c.idempotency,

@@ -22,7 +22,7 @@ export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "cred
       transact(r.mongo, (session) =>
         Effect.gen(function* () {
           const found = yield* r.transaction(payout.transactionId, session)
-          if (Option.isSome(found)) return found.value
+          if (Option.isSome(found)) return { transaction: found.value, events: [] }
           const user = yield* r.user(payout.userId, session)
           if (Option.isNone(user)) return yield* Effect.fail(new UserNotFound({ userId: payout.userId }))
           if (user.value.status !== "active") {
@@ -47,8 +47,9 @@ export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "cred
             now,
             session
           )
+          const recorded = yield* r.recordEvent(t, moved.value.available, now, session)
           yield* r.completeTicket(ticket, payoutResult(t), now, session)
-          return t
+          return { transaction: t, events: [recorded] }
         })
       )
     )

@@ -5,6 +5,7 @@ import {
   type AuditAction,
   type AuditEntry,
   type Currency,
+  eventFor,
   IDEMPOTENCY_RETENTION_MS,
   IdempotencyKeyInUse,
   type IdempotentResult,
@@ -18,12 +19,14 @@ import {
   type User,
   type UserId
 } from "../../domain/index.js"
+import type { StoredEvent } from "../../ports/EventLog.js"
 import type { IdempotencyTicket } from "../../ports/PayoutStore.js"
 import type { MongoShape } from "./client.js"
 import {
   AccountDoc,
   AuditDoc,
   decode,
+  EventDoc,
   encode,
   IdempotentResultDoc,
   PostingDoc,
@@ -171,6 +174,29 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       )
     )
 
+  /** The event for `t`'s new state, as the user's next sequence (the counter's `$inc` is in the same step). */
+  const recordEvent = (
+    t: Transaction,
+    newBalance: Minor | undefined,
+    now: number,
+    session: ClientSession
+  ): Effect.Effect<StoredEvent, MongoFailure> =>
+    Effect.gen(function* () {
+      const counter = yield* call(() =>
+        c.eventCounters.findOneAndUpdate(
+          { userId: t.userId },
+          { $inc: { sequence: 1 } },
+          { session, upsert: true, returnDocument: "after" }
+        )
+      )
+      const sequence = Number(counter?.sequence)
+      if (!Number.isSafeInteger(sequence) || sequence < 1) return yield* Effect.dieMessage("event counter not a count")
+      const event = eventFor(t, newBalance, sequence)
+      const stored = yield* encode(EventDoc)({ ...event, recordedAt: now, delivered: [] })
+      yield* call(() => c.events.insertOne({ ...stored }, { session }))
+      return { event, sequence, recordedAt: now }
+    })
+
   const insertUser = (u: User, session: ClientSession) =>
     Effect.flatMap(encode(UserDoc)(u), (stored) => call(() => c.users.insertOne({ ...stored }, { session })))
 
@@ -186,6 +212,7 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
     audit,
     insertTransaction,
     replaceTransaction,
+    recordEvent,
     insertUser
   }
 }

@@ -58,7 +58,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
       transact(r.mongo, (session) =>
         Effect.gen(function* () {
           const t = yield* existing(ref.transactionId, session)
-          if (!isHeldBy(t, ref)) return { moved: false, transaction: t }
+          if (!isHeldBy(t, ref)) return { moved: false, transaction: t, events: [] }
           const { next, kind, audit } = step(t)
           if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
           const moved = yield* r.moveMoney(
@@ -68,7 +68,8 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
           )
           if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
           yield* r.audit({ ...movesOf(t), ...audit }, now, session)
-          return { moved: true, transaction: next }
+          const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
+          return { moved: true, transaction: next, events: [recorded] }
         })
       )
     )
@@ -90,7 +91,12 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
               now,
               session
             )
-            return { _tag: "Claimed", transaction: next, first: t._tag === "initiated" } as const
+            const first = t._tag === "initiated"
+            if (!first) return { _tag: "Claimed", transaction: next, first, events: [] } as const
+            const account = yield* r.account(t.userId, t.currency, session)
+            const balance = Option.match(account, { onNone: () => undefined, onSome: (a) => a.available })
+            const recorded = yield* r.recordEvent(next, balance, now, session)
+            return { _tag: "Claimed", transaction: next, first, events: [recorded] } as const
           })
         )
       )

@@ -22,6 +22,7 @@
 import { Clock, Config, Context, type Duration, Effect, FiberSet, Layer, Queue, Runtime, Schedule } from "effect"
 import type { PayoutEvent } from "../../domain/index.js"
 import { EventBus } from "../../ports/EventBus.js"
+import { EventLog } from "../../ports/EventLog.js"
 import { Jwt } from "../../ports/Jwt.js"
 import { NodeServer } from "../node/NodeServer.js"
 import { userRoom } from "./access.js"
@@ -31,6 +32,7 @@ import { clip, toWire } from "./frames.js"
 import { makeHandlers } from "./handlers.js"
 import { cutOff, makeFrameRate, makeInbox } from "./inbox.js"
 import { DEFAULT_SOCKET_LIMITS, type SocketLimits } from "./limits.js"
+import { accept, newStream } from "./resume.js"
 
 export interface WsHubShape {
   /** Sockets connected to this gateway (cheap: a Map's size), for health and metrics. */
@@ -59,9 +61,21 @@ const fanOut = (io: IoServer, event: PayoutEvent): Effect.Effect<void> =>
   Effect.flatMap(Clock.currentTimeMillis, (now) =>
     Effect.try(() => {
       const room = userRoom(event.userId)
-      if (!io.of("/").adapter.rooms.has(room)) return // nobody here listens: no frame to encode
-      const expired = cutOffExpiredIn(io, room, now)
-      io.local.to(room).except(expired).emit(event.type, toWire(event))
+      const namespace = io.of("/")
+      if (!namespace.adapter.rooms.has(room)) return // nobody here listens: no frame to encode
+      const expired = new Set(cutOffExpiredIn(io, room, now))
+      const wire = toWire(event)
+      // per socket: each drops what it was sent already, and holds back what arrives while it replays
+      for (const id of [...(namespace.adapter.rooms.get(room) ?? [])]) {
+        const socket = namespace.sockets.get(id)
+        if (socket === undefined || expired.has(id)) continue
+        const streams = socket.data.streams ?? new Map()
+        socket.data.streams = streams
+        const stream = streams.get(event.userId) ?? newStream(undefined, false)
+        streams.set(event.userId, stream)
+        if (stream.buffer !== undefined) stream.buffer.push(event)
+        else if (accept(stream, event.sequence)) socket.emit(event.type, wire)
+      }
     })
   ).pipe(
     Effect.catchAll((cause) =>
@@ -74,7 +88,7 @@ export const make = (options: WsHubOptions = {}) =>
     const server = yield* NodeServer
     const bus = yield* EventBus
     const limits = options.limits ?? DEFAULT_SOCKET_LIMITS
-    const handlers = makeHandlers(yield* Jwt, limits)
+    const handlers = makeHandlers(yield* Jwt, yield* EventLog, limits)
     const clock = yield* Effect.clock
     const runSync = Runtime.runSync(yield* Effect.runtime<never>())
     // The captured runtime, backed by a FiberSet: callback fibers end with the layer.
@@ -105,6 +119,10 @@ export const make = (options: WsHubOptions = {}) =>
       socket.on("authenticate", (frame) => receive(() => handlers.authenticate(socket, frame)))
       socket.on("subscribe", (frame) => receive(() => handlers.subscribe(socket, frame)))
       socket.once("disconnect", () => run(inbox.close))
+      // a handshake with lastEventId: its replay is the socket's first work
+      if ([...(socket.data.streams?.values() ?? [])].some((s) => s.buffer !== undefined)) {
+        receive(() => handlers.resume(socket))
+      }
       run(inbox.drain)
     })
 

@@ -1,41 +1,26 @@
 import { ParseResult, Schema } from "effect"
-import { type Actor, type PayoutEvent, PayoutEventType, UserId } from "../../domain/index.js"
-import { Currency, toDecimalNumber } from "../../domain/money.js"
+import { type Actor, PayoutEventType, UserId, type WirePayoutEvent } from "../../domain/index.js"
+import type { Stream } from "./resume.js"
 
 /** `io(url, {auth: {token}})`; no token connects unauthenticated. */
-export const HandshakeAuth = Schema.Struct({ token: Schema.optional(Schema.String) })
+export const HandshakeAuth = Schema.Struct({
+  token: Schema.optional(Schema.String),
+  /** Resume: the last event this client has; the events after it are replayed first. */
+  lastEventId: Schema.optional(Schema.String.pipe(Schema.maxLength(80)))
+})
 
-export const AuthenticateFrame = Schema.Struct({ userId: UserId, token: Schema.String })
+export const AuthenticateFrame = Schema.Struct({
+  userId: UserId,
+  token: Schema.String,
+  lastEventId: Schema.optional(Schema.String.pipe(Schema.maxLength(80)))
+})
 
 export const SubscribeFrame = Schema.Struct({
   channels: Schema.Array(Schema.String.pipe(Schema.maxLength(80))).pipe(Schema.minItems(1), Schema.maxItems(50))
 })
 
-/** What a client receives for each payout event: decimal amounts, ISO timestamp. */
-export const WirePayoutEvent = Schema.Struct({
-  eventId: Schema.String,
-  transactionId: Schema.String,
-  userId: Schema.String,
-  status: Schema.Literal("initiated", "processing", "completed", "failed"),
-  amount: Schema.Number,
-  currency: Currency,
-  newBalance: Schema.optional(Schema.Number),
-  error: Schema.optional(Schema.String),
-  timestamp: Schema.String
-})
-export type WirePayoutEvent = typeof WirePayoutEvent.Type
-
-export const toWire = (event: PayoutEvent): WirePayoutEvent => ({
-  eventId: event.eventId,
-  transactionId: event.transactionId,
-  userId: event.userId,
-  status: event.status,
-  amount: toDecimalNumber(event.amount),
-  currency: event.currency,
-  ...(event.newBalance === undefined ? {} : { newBalance: toDecimalNumber(event.newBalance) }),
-  ...(event.error === undefined ? {} : { error: event.error }),
-  timestamp: new Date(event.timestamp).toISOString()
-})
+/** What a client receives for each payout event (the same shape as GET /api/events). */
+export { toWire, WirePayoutEvent } from "../../domain/index.js"
 
 export interface Failure {
   readonly success: false
@@ -72,6 +57,10 @@ export interface SocketData {
   expiresAt?: number
   /** Failed `authenticate` frames so far. */
   authFailures?: number
+  /** Per user room: which of its events this socket has been sent (see resume.ts). */
+  streams?: Map<string, Stream>
+  /** The handshake's resume point, replayed once the socket is connected. */
+  resumeAfter?: number
 }
 
 export const payoutEventTypes: ReadonlyArray<PayoutEventType> = PayoutEventType.literals

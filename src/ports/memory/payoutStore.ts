@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Effect, Layer, Option } from "effect"
+import { Clock, Context, Effect, Layer, Option } from "effect"
 import {
   type Account,
   type AttemptRef,
@@ -29,7 +29,9 @@ import {
   UserNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape } from "../PayoutStore.js"
+import { EventLog, type EventLogShape } from "../EventLog.js"
+import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape, type Reserved } from "../PayoutStore.js"
+import { makeEventRecords } from "./eventLog.js"
 import { makeIdempotencyRecords } from "./idempotency.js"
 
 const accountKey = (userId: string, currency: string) => `${userId}\u0000${currency}`
@@ -56,13 +58,14 @@ const apply = (a: Account, kind: PostingKind, amount: Minor): Account => {
  * other fiber can observe or interleave a half-done step: it checks every
  * condition first and writes only when all hold.
  */
-export const make = (): PayoutStoreShape => {
+export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log: EventLogShape } => {
   const users = new Map<string, User>()
   const accounts = new Map<string, Account>()
   const transactions = new Map<string, Transaction>()
   const ledger: Array<Posting> = []
   const auditLog: Array<AuditEntry> = []
   const idempotency = makeIdempotencyRecords()
+  const events = makeEventRecords()
 
   const atomically = <X extends Effect.Effect<unknown, unknown>>(
     f: (now: number) => X
@@ -116,16 +119,24 @@ export const make = (): PayoutStoreShape => {
   ) =>
     atomically((now) =>
       Effect.map(findTransaction(ref.transactionId), (t): Finish => {
-        if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t }
+        if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t, events: [] }
         const { next, kind, action, details } = step(t, now)
         transactions.set(t.transactionId, next)
-        moveMoney(t.userId, t.currency, kind, t.amount, t.transactionId, `${t.transactionId}:${kind}`, now)
+        const after = moveMoney(
+          t.userId,
+          t.currency,
+          kind,
+          t.amount,
+          t.transactionId,
+          `${t.transactionId}:${kind}`,
+          now
+        )
         audit(t.userId, t.transactionId, action, details, now)
-        return { moved: true, transaction: next }
+        return { moved: true, transaction: next, events: [events.append(next, after.available, now)] }
       })
     )
 
-  return {
+  const store: PayoutStoreShape = {
     createUser: (input) =>
       atomically((now) => {
         if (users.has(input.userId)) return Effect.fail(new UserExists({ userId: input.userId }))
@@ -156,7 +167,7 @@ export const make = (): PayoutStoreShape => {
     reserve: (payout, ticket) =>
       atomically((now) => {
         const existing = transactions.get(payout.transactionId)
-        if (existing) return Effect.succeed(existing)
+        if (existing) return Effect.succeed<Reserved>({ transaction: existing, events: [] })
         const user = users.get(payout.userId)
         if (!user) return Effect.fail(new UserNotFound({ userId: payout.userId }))
         if (user.status !== "active")
@@ -168,10 +179,18 @@ export const make = (): PayoutStoreShape => {
         }
         const t = initiate(payout, now)
         transactions.set(t.transactionId, t)
-        moveMoney(t.userId, t.currency, "RESERVE", t.amount, t.transactionId, `${t.transactionId}:RESERVE`, now)
+        const after = moveMoney(
+          t.userId,
+          t.currency,
+          "RESERVE",
+          t.amount,
+          t.transactionId,
+          `${t.transactionId}:RESERVE`,
+          now
+        )
         audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency }, now)
         idempotency.complete(ticket, payoutResult(t), now)
-        return Effect.succeed<Transaction>(t)
+        return Effect.succeed<Reserved>({ transaction: t, events: [events.append(t, after.available, now)] })
       }),
 
     credit: (input, ticket) =>
@@ -196,7 +215,9 @@ export const make = (): PayoutStoreShape => {
           const next = Txn.startProcessing(t, lease, now)
           transactions.set(transactionId, next)
           audit(t.userId, transactionId, "PAYOUT_PROCESSING", { attempt: next.attempts }, now)
-          return { _tag: "Claimed", transaction: next, first: t._tag === "initiated" } as const
+          const first = t._tag === "initiated"
+          const recorded = first ? [events.append(next, account(t.userId, t.currency).available, now)] : []
+          return { _tag: "Claimed", transaction: next, first, events: recorded } as const
         })
       ),
 
@@ -279,6 +300,15 @@ export const make = (): PayoutStoreShape => {
 
     ping: Effect.void
   }
+  return { store, log: events.log }
 }
 
-export const layer: Layer.Layer<PayoutStore> = Layer.sync(PayoutStore, make)
+export const make = (): PayoutStoreShape => makeWithLog().store
+
+/** The store and its event log, on one state. */
+export const layer: Layer.Layer<PayoutStore | EventLog> = Layer.effectContext(
+  Effect.sync(() => {
+    const { store, log } = makeWithLog()
+    return Context.make(PayoutStore, store).pipe(Context.add(EventLog, log))
+  })
+)
