@@ -89,44 +89,26 @@ export const lifecycle = (
 ): readonly [PayoutEvent, PayoutEvent, PayoutEvent] => {
   const base = { transactionId: txn(n), userId, amount: Minor.make(10_050), currency: "USD" as const }
   const at = (step: number) => 1_700_000_000_000 + n * 10 + step
-  const last: PayoutEvent =
+  /** The payout's k-th event (1: initiated, 2: processing, 3: its outcome). */
+  const nth = (k: 1 | 2 | 3, fields: Pick<PayoutEvent, "type" | "status"> & Partial<PayoutEvent>): PayoutEvent => ({
+    ...base,
+    eventId: eventIdOf(userId, n * 3 + k),
+    sequence: n * 3 + k,
+    timestamp: at(k - 1),
+    ...fields
+  })
+  const last =
     outcome === "completed"
-      ? {
-          ...base,
-          eventId: eventIdOf(userId, n * 3 + 3),
-          sequence: n * 3 + 3,
-          type: "PAYOUT_COMPLETED",
-          status: "completed",
-          timestamp: at(2)
-        }
-      : {
-          ...base,
-          eventId: eventIdOf(userId, n * 3 + 3),
-          sequence: n * 3 + 3,
+      ? nth(3, { type: "PAYOUT_COMPLETED", status: "completed" })
+      : nth(3, {
           type: "PAYOUT_FAILED",
           status: "failed",
           newBalance: Minor.make(1_000_000),
-          error: "rail declined",
-          timestamp: at(2)
-        }
+          error: "rail declined"
+        })
   return [
-    {
-      ...base,
-      eventId: eventIdOf(userId, n * 3 + 1),
-      sequence: n * 3 + 1,
-      type: "PAYOUT_INITIATED",
-      status: "initiated",
-      newBalance: Minor.make(989_950),
-      timestamp: at(0)
-    },
-    {
-      ...base,
-      eventId: eventIdOf(userId, n * 3 + 2),
-      sequence: n * 3 + 2,
-      type: "PAYOUT_PROCESSING",
-      status: "processing",
-      timestamp: at(1)
-    },
+    nth(1, { type: "PAYOUT_INITIATED", status: "initiated", newBalance: Minor.make(989_950) }),
+    nth(2, { type: "PAYOUT_PROCESSING", status: "processing" }),
     last
   ]
 }
