@@ -151,3 +151,37 @@ export type IntakeError =
   | IdempotencyKeyInUse
   | IdempotencyKeyReused
   | ServiceUnavailable
+
+export class WebhookEndpointNotFound extends Schema.TaggedError<WebhookEndpointNotFound>()(
+  "WebhookEndpointNotFound",
+  { endpointId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "WEBHOOK_NOT_FOUND"
+  override get message() {
+    return "Webhook endpoint not found"
+  }
+}
+
+export class WebhookDeliveryNotFound extends Schema.TaggedError<WebhookDeliveryNotFound>()(
+  "WebhookDeliveryNotFound",
+  { eventId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "DELIVERY_NOT_FOUND"
+  override get message() {
+    return "No delivery of this event to this endpoint"
+  }
+}
+
+/** A user has WEBHOOK_MAX_ENDPOINTS_PER_USER endpoints already. */
+export class WebhookLimitReached extends Schema.TaggedError<WebhookLimitReached>()(
+  "WebhookLimitReached",
+  { limit: Schema.Number },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "WEBHOOK_LIMIT_REACHED"
+  override get message() {
+    return `At most ${this.limit} webhook endpoints per user: delete one first`
+  }
+}

@@ -1,0 +1,109 @@
+import { Schema } from "effect"
+import { type PayoutEvent, PayoutEventType } from "./events.js"
+import type { UserId } from "./ids.js"
+
+export const WebhookEndpointId = Schema.String.pipe(
+  Schema.pattern(/^we_[0-9a-f]{24}$/, { message: () => "a webhook endpoint id looks like we_<24 hex>" }),
+  Schema.brand("WebhookEndpointId")
+)
+export type WebhookEndpointId = typeof WebhookEndpointId.Type
+
+/** What an endpoint receives: every event type (`["*"]`), or the ones listed. */
+export const EventSelection = Schema.Union(Schema.Tuple(Schema.Literal("*")), Schema.NonEmptyArray(PayoutEventType))
+export type EventSelection = typeof EventSelection.Type
+
+export const EndpointStatus = Schema.Literal("enabled", "disabled")
+export type EndpointStatus = typeof EndpointStatus.Type
+
+/** A signing secret retired by a rotation: it keeps signing next to the new one until `expiresAt`. */
+export interface RetiredSecret {
+  readonly secret: string
+  readonly expiresAt: number
+}
+
+export interface WebhookEndpoint {
+  readonly id: WebhookEndpointId
+  readonly userId: UserId
+  readonly url: string
+  readonly events: EventSelection
+  readonly description?: string | undefined
+  readonly status: EndpointStatus
+  /** Why it is disabled: its owner said so, or it answered 410 Gone. */
+  readonly disabledReason?: string | undefined
+  /** `whsec_<base64>`, the Standard Webhooks format. */
+  readonly secret: string
+  readonly previousSecret?: RetiredSecret | undefined
+  readonly createdAt: number
+  readonly updatedAt: number
+}
+
+/** Duplicates dropped; `*` anywhere means every type. */
+export const normalizeSelection = (events: ReadonlyArray<"*" | PayoutEventType>): EventSelection => {
+  if (events.includes("*")) return ["*"]
+  const types = [...new Set(events)] as Array<PayoutEventType>
+  const [first, ...rest] = types
+  return first === undefined ? ["*"] : [first, ...rest]
+}
+
+/** Whether `endpoint` gets `event`: enabled, subscribed to its type, and created before it was recorded. */
+export const wants = (endpoint: WebhookEndpoint, event: PayoutEvent, recordedAt: number): boolean =>
+  endpoint.status === "enabled" &&
+  endpoint.userId === event.userId &&
+  endpoint.createdAt <= recordedAt &&
+  (endpoint.events[0] === "*" || (endpoint.events as ReadonlyArray<string>).includes(event.type))
+
+/** The secrets that sign a message at `now`: the current one, and a retired one until it expires. */
+export const signingSecrets = (endpoint: WebhookEndpoint, now: number): ReadonlyArray<string> =>
+  endpoint.previousSecret !== undefined && endpoint.previousSecret.expiresAt > now
+    ? [endpoint.secret, endpoint.previousSecret.secret]
+    : [endpoint.secret]
+
+/** One POST to the endpoint: its HTTP status, or why there was none. */
+export interface DeliveryAttempt {
+  readonly attempt: number
+  readonly at: number
+  readonly durationMs: number
+  readonly httpStatus?: number | undefined
+  readonly error?: string | undefined
+  /** When the next attempt is due; absent when this one ended the delivery. */
+  readonly nextAttemptAt?: number | undefined
+}
+
+export type DeliveryState =
+  | { readonly _tag: "pending"; readonly nextAttemptAt: number }
+  | { readonly _tag: "delivered"; readonly deliveredAt: number }
+  | { readonly _tag: "failed"; readonly failedAt: number; readonly reason: string }
+
+/** A worker's claim on a pending delivery: no other worker attempts it until `until`. */
+export interface DeliveryLease {
+  readonly owner: string
+  readonly until: number
+}
+
+/** One event for one endpoint. Its id is `<endpointId>:<eventId>`, so the fan-out can repeat without doubling it. */
+export interface WebhookDelivery {
+  readonly id: string
+  readonly endpointId: WebhookEndpointId
+  readonly userId: UserId
+  readonly event: PayoutEvent
+  readonly createdAt: number
+  readonly state: DeliveryState
+  readonly attempts: ReadonlyArray<DeliveryAttempt>
+  readonly lease?: DeliveryLease | undefined
+}
+
+export const deliveryIdOf = (endpointId: WebhookEndpointId, eventId: string): string => `${endpointId}:${eventId}`
+
+export const newDelivery = (
+  endpoint: WebhookEndpoint,
+  event: PayoutEvent,
+  now: number
+): WebhookDelivery => ({
+  id: deliveryIdOf(endpoint.id, event.eventId),
+  endpointId: endpoint.id,
+  userId: endpoint.userId,
+  event,
+  createdAt: now,
+  state: { _tag: "pending", nextAttemptAt: now },
+  attempts: []
+})
