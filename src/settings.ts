@@ -180,6 +180,22 @@ export const Settings = {
       ? Either.right(text)
       : Either.left(`must be an http:// or https:// URL, got "${text}"`)
   ).pipe(Config.option),
+  /** A webhook attempt with no answer after this long is a failed attempt. */
+  webhookTimeoutMs: int("WEBHOOK_TIMEOUT_MS", 10_000, 1, 60_000),
+  /** The worker looks for new events and due webhook deliveries this often. */
+  webhookPollIntervalMs: int("WEBHOOK_POLL_INTERVAL_MS", 1_000, 10),
+  /** The first retry's delay; each next one is 3 times longer (jittered), capped at WEBHOOK_RETRY_MAX_DELAY_MS. */
+  webhookRetryBaseMs: int("WEBHOOK_RETRY_BASE_MS", 5_000, 1),
+  webhookRetryMaxDelayMs: int("WEBHOOK_RETRY_MAX_DELAY_MS", 10 * 60 * 60 * 1000, 1),
+  /** Attempts per delivery, the first included; then it is marked failed. The defaults span about a day. */
+  webhookMaxAttempts: int("WEBHOOK_MAX_ATTEMPTS", 11, 1, 100),
+  /** Deliveries one worker has in flight at once. */
+  webhookConcurrency: int("WEBHOOK_CONCURRENCY", 10, 1, 1_000),
+  webhookMaxEndpointsPerUser: int("WEBHOOK_MAX_ENDPOINTS_PER_USER", 10, 1, 1_000),
+  /** Endpoint URLs may be http:// (development only). */
+  webhookAllowHttp: Config.boolean("WEBHOOK_ALLOW_HTTP").pipe(Config.withDefault(false)),
+  /** Endpoint URLs may resolve to loopback, private or link-local addresses (tests and local development only). */
+  webhookAllowPrivateUrls: Config.boolean("WEBHOOK_ALLOW_PRIVATE_URLS").pipe(Config.withDefault(false)),
   /** Proxies in front of the gateway that append to X-Forwarded-For; 0 trusts none. */
   trustProxyHops: int("TRUST_PROXY_HOPS", 0),
   corsOrigin,
@@ -199,6 +215,19 @@ export const leaseSettings = Config.all({
   ttlMs: Settings.lockTtlMs,
   retryDelayMs: Settings.lockRetryDelayMs,
   retryCount: Settings.lockRetryCount
+})
+
+/** When a failed webhook attempt is tried again, and when a delivery gives up. */
+export const webhookRetrySettings = Config.all({
+  baseMs: Settings.webhookRetryBaseMs,
+  maxDelayMs: Settings.webhookRetryMaxDelayMs,
+  maxAttempts: Settings.webhookMaxAttempts
+})
+
+/** Where webhook URLs may point, checked when an endpoint is saved and again on every connection. */
+export const webhookUrlSettings = Config.all({
+  allowHttp: Settings.webhookAllowHttp,
+  allowPrivate: Settings.webhookAllowPrivateUrls
 })
 
 /** PAYOUT_PROCESSING_DELAY_MS and PAYOUT_FAILURE_RATE: how the simulated rail behaves. */

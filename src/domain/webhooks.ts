@@ -94,11 +94,7 @@ export interface WebhookDelivery {
 
 export const deliveryIdOf = (endpointId: WebhookEndpointId, eventId: string): string => `${endpointId}:${eventId}`
 
-export const newDelivery = (
-  endpoint: WebhookEndpoint,
-  event: PayoutEvent,
-  now: number
-): WebhookDelivery => ({
+export const newDelivery = (endpoint: WebhookEndpoint, event: PayoutEvent, now: number): WebhookDelivery => ({
   id: deliveryIdOf(endpoint.id, event.eventId),
   endpointId: endpoint.id,
   userId: endpoint.userId,

@@ -1,10 +1,12 @@
-import { Clock, Config, Context, Effect, Layer, Schedule } from "effect"
+import { Clock, Config, Context, Effect, Layer, Metric, Schedule } from "effect"
 import type { ServiceUnavailable } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { EventLog, type StoredEvent } from "../ports/EventLog.js"
 import { Settings } from "../settings.js"
+import { eventLag } from "./metrics.js"
 
 const BATCH = 500
+const busLag = Metric.tagged(eventLag, "sink", "bus")
 const PRUNE_EVERY_MS = 60_000
 
 export interface EventRelayShape {
@@ -51,10 +53,12 @@ const make = Effect.gen(function* () {
     })
 
   const runOnce = Effect.gen(function* () {
-    const recordedBefore = (yield* Clock.currentTimeMillis) - graceMs
+    const now = yield* Clock.currentTimeMillis
+    const recordedBefore = now - graceMs
     let total = 0
     for (;;) {
       const due = yield* log.pending("bus", { recordedBefore, limit: BATCH })
+      if (total === 0) yield* Metric.set(busLag, due[0] === undefined ? 0 : (now - due[0].recordedAt) / 1000)
       if (due.length === 0) break
       const sent = yield* publishAll(due)
       total += sent

@@ -38,3 +38,26 @@ export const intakePublishDeferred = Metric.counter("swiftpay_intake_publish_def
   description: "Accepted payouts whose queue message was left to Recovery (broker down or slow)",
   incremental: true
 })
+
+/** Webhook attempts, labelled `outcome` = delivered | retry | failed | gone. */
+export const webhookAttempts = Metric.counter("swiftpay_webhook_attempts_total", {
+  description: "Webhook delivery attempts by outcome",
+  incremental: true
+})
+
+/** Webhook deliveries that ended, labelled `status` = delivered | failed. */
+export const webhookDeliveries = Metric.counter("swiftpay_webhook_deliveries_total", {
+  description: "Webhook deliveries that ended, by final status",
+  incremental: true
+})
+
+export const webhookLatency = Metric.histogram(
+  "swiftpay_webhook_attempt_duration_ms",
+  latencyBoundaries,
+  "Time for one webhook attempt (request to answer or error), in milliseconds"
+).pipe(Metric.mapInput(Duration.toMillis))
+
+/** Labelled `sink` = bus | webhooks. */
+export const eventLag = Metric.gauge("swiftpay_event_relay_lag_seconds", {
+  description: "Age of the oldest recorded event the sink has not been handed yet, when last looked at"
+})

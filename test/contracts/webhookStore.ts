@@ -35,7 +35,9 @@ export const eventOf = (userId: UserId, sequence: number, at: number): PayoutEve
   eventId: eventIdOf(userId, sequence),
   sequence,
   type: "PAYOUT_COMPLETED",
-  transactionId: TransactionId.make(`TXN_${at.toString(36).toUpperCase()}_${randomBytes(8).toString("hex").toUpperCase()}`),
+  transactionId: TransactionId.make(
+    `TXN_${at.toString(36).toUpperCase()}_${randomBytes(8).toString("hex").toUpperCase()}`
+  ),
   userId,
   status: "completed",
   amount: minor(1_000),
@@ -117,7 +119,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           expect(yield* store.getEndpoint(a.id)).toEqual(Option.none())
           expect(yield* store.updateEndpoint(a.id, { status: "disabled" }, T0)).toEqual(Option.none())
           expect((yield* store.listEndpoints(userId)).map((e) => e.id)).toEqual([b.id])
-        }))
+        })
+      )
 
       it.effect("a user may hold at most maxPerUser endpoints", () =>
         Effect.gen(function* () {
@@ -129,7 +132,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           expect(third).toEqual(Exit.fail(new WebhookLimitReached({ limit: 2 })))
           yield* store.createEndpoint(endpointFor(freshUser(), T0), 2)
           expect(yield* store.listEndpoints(userId)).toHaveLength(2)
-        }))
+        })
+      )
 
       it.effect("enqueue adds only deliveries not there yet: the fan-out may repeat", () =>
         Effect.gen(function* () {
@@ -139,7 +143,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           expect(yield* store.enqueue([more, ...deliveries])).toBe(1)
           expect(yield* store.listDeliveries(endpoint.id, { limit: 10 })).toHaveLength(4)
           expect(yield* store.getDelivery(more.id)).toEqual(Option.some(more))
-        }))
+        })
+      )
 
       it.effect("claimDue leases what is due, oldest first, and not what is leased, future or finished", () =>
         Effect.gen(function* () {
@@ -162,7 +167,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           })
           const later = yield* claimMine(endpoint.id, B + 2 + 30_000, "w3")
           expect(later.map((d) => d.id).sort()).toEqual([d1.id, d2.id, d3.id].sort())
-        }))
+        })
+      )
 
       it.effect("two claimers racing for the same deliveries get each one once between them", () =>
         Effect.gen(function* () {
@@ -175,7 +181,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           const ids = claims.flat().map((d) => d.id)
           expect(new Set(ids).size).toBe(ids.length)
           expect(ids.sort()).toEqual(deliveries.map((d) => d.id).sort())
-        }))
+        })
+      )
 
       it.effect("recordAttempt writes only under the owner's lease and at the next attempt number", () =>
         Effect.gen(function* () {
@@ -186,13 +193,19 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           const retryAt = T0 + 5_000
           const failed = { ...attemptAt(1, T0), nextAttemptAt: retryAt }
           const pending = { _tag: "pending", nextAttemptAt: retryAt } as const
-          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w2", attempt: failed, next: pending })).toBe(false)
+          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w2", attempt: failed, next: pending })).toBe(
+            false
+          )
           expect(
             yield* store.recordAttempt({ deliveryId: d.id, owner: "w1", attempt: attemptAt(2, T0), next: pending })
           ).toBe(false)
-          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w1", attempt: failed, next: pending })).toBe(true)
+          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w1", attempt: failed, next: pending })).toBe(
+            true
+          )
           // the lease is released: a repeat of the same write is refused
-          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w1", attempt: failed, next: pending })).toBe(false)
+          expect(yield* store.recordAttempt({ deliveryId: d.id, owner: "w1", attempt: failed, next: pending })).toBe(
+            false
+          )
           const after = yield* store.getDelivery(d.id)
           expect(Option.map(after, (x) => [x.state, x.attempts, x.lease])).toEqual(
             Option.some([pending, [failed], undefined])
@@ -213,7 +226,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
             Option.some(["delivered", 2])
           )
           expect(yield* claimMine(endpoint.id, retryAt + 10 ** 9, "w3")).toEqual([])
-        }))
+        })
+      )
 
       it.effect("retry makes a finished delivery due again, keeping its attempts", () =>
         Effect.gen(function* () {
@@ -233,7 +247,8 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           )
           expect((yield* claimMine(endpoint.id, T0 + 50, "w2")).map((x) => x.id)).toEqual([d.id])
           expect(yield* store.retry(`${endpoint.id}:evt_nobody_0000000001`, T0)).toEqual(Option.none())
-        }))
+        })
+      )
 
       it.effect("deliveries page newest first; deleting the endpoint deletes them", () =>
         Effect.gen(function* () {
@@ -246,6 +261,7 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           expect(yield* store.listDeliveries(endpoint.id, { limit: 10 })).toEqual([])
           expect(yield* store.getDelivery(deliveries[0]?.id ?? "")).toEqual(Option.none())
           expect(yield* store.enqueue(deliveries)).toBe(0)
-        }))
+        })
+      )
     })
   })

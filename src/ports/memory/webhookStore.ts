@@ -1,9 +1,5 @@
 import { Effect, Layer, Option } from "effect"
-import {
-  type WebhookDelivery,
-  type WebhookEndpoint,
-  WebhookLimitReached
-} from "../../domain/index.js"
+import { type WebhookDelivery, type WebhookEndpoint, WebhookLimitReached } from "../../domain/index.js"
 import { WebhookStore, type WebhookStoreShape } from "../WebhookStore.js"
 
 const newestFirst = (a: WebhookDelivery, b: WebhookDelivery) =>
@@ -41,7 +37,8 @@ export const make = (): WebhookStoreShape => {
         const next: WebhookEndpoint = {
           ...current,
           ...rest,
-          disabledReason: (patch.status ?? current.status) === "enabled" ? undefined : (disabledReason ?? current.disabledReason),
+          disabledReason:
+            (patch.status ?? current.status) === "enabled" ? undefined : (disabledReason ?? current.disabledReason),
           updatedAt: now
         }
         endpoints.set(id, next)
@@ -117,4 +114,3 @@ export const make = (): WebhookStoreShape => {
 const dueAt = (d: WebhookDelivery) => (d.state._tag === "pending" ? d.state.nextAttemptAt : Number.POSITIVE_INFINITY)
 
 export const layer = Layer.sync(WebhookStore, make)
-
