@@ -1,6 +1,6 @@
 import { type HttpServerError, HttpServerRequest } from "@effect/platform"
 import { Effect, Either, Schema } from "effect"
-import { type FieldIssue, ValidationError } from "../domain/index.js"
+import { type FieldIssue, issuesOf, ValidationError } from "../domain/index.js"
 import { MAX_BODY_BYTES, PayloadTooLarge } from "./api/errors.js"
 
 export { MAX_BODY_BYTES }
@@ -33,6 +33,14 @@ export const readJsonBody = Effect.gen(function* () {
     Effect.mapError(() => invalid("Malformed JSON body", [{ field: "body", message: "body is not valid JSON" }]))
   )
 })
+
+/** Reads and validates a JSON body against `schema`: 400 VALIDATION_ERROR with one detail per field. */
+export const readBody = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
+  Effect.flatMap(readJsonBody, (body) =>
+    Schema.decodeUnknown(schema, { errors: "all" })(body).pipe(
+      Effect.mapError((e) => invalid(`Invalid ${what}`, issuesOf(e)))
+    )
+  )
 
 const PRINTABLE_ASCII = /^[\x20-\x7E]{1,255}$/
 

@@ -8,11 +8,12 @@ import { EventsLive } from "./handlers/events.js"
 import { HealthLive, OpsHealthLive } from "./handlers/health.js"
 import { MetaLive, OpsMetaLive } from "./handlers/meta.js"
 import { PayoutRateLimitLive, PayoutsLive } from "./handlers/payouts.js"
+import { WebhooksLive } from "./handlers/webhooks.js"
 import { EdgeMiddleware, isUntraced, OpsEdgeMiddleware } from "./middleware.js"
 import { routeOf } from "./routes.js"
 
 const ApiLive = HttpApiBuilder.api(SwiftPayApi).pipe(
-  Layer.provide([PayoutsLive, EventsLive, AdminLive, HealthLive, MetaLive]),
+  Layer.provide([PayoutsLive, EventsLive, WebhooksLive, AdminLive, HealthLive, MetaLive]),
   Layer.provide([AuthenticationLive, AdminAuthenticationLive, PayoutRateLimitLive])
 )
 

@@ -10,11 +10,13 @@ import * as MemoryRailBook from "../ports/memory/railBook.js"
 import * as MemoryRateLimiter from "../ports/memory/rateLimiter.js"
 import * as SimulatedRail from "../ports/memory/settlementRail.js"
 import * as MemoryLock from "../ports/memory/userLock.js"
+import * as MemoryWebhookStore from "../ports/memory/webhookStore.js"
 import type { PayoutQueue } from "../ports/PayoutQueue.js"
 import type { PayoutStore } from "../ports/PayoutStore.js"
 import type { RateLimiter } from "../ports/RateLimiter.js"
 import type { SettlementRail } from "../ports/SettlementRail.js"
 import type { UserLock } from "../ports/UserLock.js"
+import type { WebhookStore } from "../ports/WebhookStore.js"
 import { Accounts } from "../programs/Accounts.js"
 import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
@@ -22,6 +24,8 @@ import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
 import { SettlementConsumer } from "../programs/SettlementConsumer.js"
 import { seedUsers } from "../programs/seed.js"
+import { WebhookDispatch, WebhookLoop } from "../programs/webhooks/WebhookDispatch.js"
+import { WebhookEndpoints } from "../programs/webhooks/WebhookEndpoints.js"
 import { leaseSettings, railSettings, Settings } from "../settings.js"
 import * as Banner from "./banner.js"
 import * as StartupConfig from "./config.js"
@@ -29,6 +33,7 @@ import * as GatewayHttp from "./gatewayHttp.js"
 import type { ListenOptions } from "./httpServer.js"
 import * as JwtLayer from "./jwt.js"
 import * as Logging from "./logging.js"
+import * as Webhooks from "./webhooks.js"
 
 /**
  * Every port in this process. The queue redelivers a failed delivery after
@@ -39,6 +44,7 @@ import * as Logging from "./logging.js"
 export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore | EventLog, E> = MemoryStore.layer) =>
   Layer.mergeAll(
     store,
+    MemoryWebhookStore.layer,
     MemoryLock.layerConfig(leaseSettings),
     MemoryRateLimiter.layer,
     MemoryEventBus.layer,
@@ -54,17 +60,19 @@ export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore | EventLog
 
 export const MemoryPorts = memoryPorts()
 
-/** Every use case, on whatever ports are provided. */
+/** Every use case, on whatever ports are provided (webhooks go out over HTTP, guarded). */
 export const Programs = Layer.mergeAll(
   PayoutIntake.layer,
   PayoutSettlement.layer,
   Recovery.layer,
   EventRelay.layer,
-  Accounts.layer
-)
+  Accounts.layer,
+  WebhookEndpoints.layer,
+  WebhookDispatch.layer
+).pipe(Layer.provide(Layer.merge(Webhooks.UrlCheck, Webhooks.Sender)))
 
-/** The worker's background loops: queue consumer, recovery, event relay. */
-export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop)
+/** The worker's background loops: queue consumer, recovery, event relay, webhook delivery. */
+export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop, WebhookLoop)
 
 export const embeddedHealth = HealthChecks.layer({
   store: portProbes.store,
@@ -81,7 +89,15 @@ export interface EmbeddedOptions<A, E> extends ListenOptions {
   readonly banner?: boolean | undefined
 }
 
-export type Ports = PayoutStore | EventLog | UserLock | RateLimiter | EventBus | PayoutQueue | SettlementRail
+export type Ports =
+  | PayoutStore
+  | EventLog
+  | WebhookStore
+  | UserLock
+  | RateLimiter
+  | EventBus
+  | PayoutQueue
+  | SettlementRail
 
 /**
  * `npm start`: gateway and worker in one process on the given ports, the seeded users, HTTP + Socket.IO

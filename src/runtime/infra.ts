@@ -3,6 +3,7 @@ import { ServiceUnavailable } from "../domain/index.js"
 import { Mongo } from "../infra/mongo/client.js"
 import * as MongoEventLog from "../infra/mongo/eventLog.js"
 import * as MongoStore from "../infra/mongo/payoutStore.js"
+import * as MongoWebhookStore from "../infra/mongo/webhookStore.js"
 import * as Tracing from "../infra/otel/tracing.js"
 import * as RabbitQueue from "../infra/rabbitmq/payoutQueue.js"
 import { RedisClient } from "../infra/redis/client.js"
@@ -18,8 +19,8 @@ import { leaseSettings, railSettings, Settings } from "../settings.js"
  * from `Settings`: the one place that turns environment variables into options.
  */
 
-/** MongoDB on MONGODB_URI: the PayoutStore (indexes ensured at start-up, connection retried). */
-export const Store = Layer.merge(MongoStore.layer, MongoEventLog.layer).pipe(
+/** MongoDB on MONGODB_URI: the PayoutStore, its event log and the webhooks (indexes ensured at start-up, connection retried). */
+export const Store = Layer.mergeAll(MongoStore.layer, MongoEventLog.layer, MongoWebhookStore.layer).pipe(
   Layer.provide(Mongo.layerConfig({ uri: Settings.mongoUri }))
 )
 

@@ -5,11 +5,13 @@ import { EventsGroup } from "./events.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
 import { withoutFrameworkErrors } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
+import { WebhooksGroup } from "./webhooks.js"
 
 /** The HTTP contract of docs/api.md: served by src/http/handlers, used as is by clients and tests. */
 export class SwiftPayApi extends HttpApi.make("swiftpay")
   .add(PayoutsGroup)
   .add(EventsGroup)
+  .add(WebhooksGroup)
   .add(AdminGroup)
   .add(HealthGroup)
   .add(MetaGroup)

@@ -151,6 +151,12 @@ export const ApiErrors = {
   IdempotencyKeyReused: wire(Domain.IdempotencyKeyReused, () => new Domain.IdempotencyKeyReused()),
   RateLimitExceeded: wire(RateLimitExceeded, () => new RateLimitExceeded()),
   UserRateLimitExceeded: wire(UserRateLimitExceeded, () => new UserRateLimitExceeded()),
+  WebhookEndpointNotFound: wire(Domain.WebhookEndpointNotFound, () => new Domain.WebhookEndpointNotFound()),
+  WebhookDeliveryNotFound: wire(Domain.WebhookDeliveryNotFound, () => new Domain.WebhookDeliveryNotFound()),
+  WebhookLimitReached: wire(Domain.WebhookLimitReached, (b) => {
+    const limit = /At most (\d+)/.exec(b.error)?.[1]
+    return new Domain.WebhookLimitReached({ limit: Number(limit ?? 0) })
+  }),
   InternalError: wire(InternalError, () => new InternalError()),
   ServiceUnavailable: wire(Domain.ServiceUnavailable, () => new Domain.ServiceUnavailable({ dependency: "unknown" }))
 }

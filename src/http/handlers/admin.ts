@@ -1,6 +1,5 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect, Schema } from "effect"
-import { issuesOf } from "../../domain/index.js"
+import { Effect } from "effect"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
@@ -8,16 +7,8 @@ import { CurrentAdmin } from "../api/auth.js"
 import { CreateUserBody, UpdateUserBody } from "../api/bodies.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
 import { differenceJson, userJson } from "../json.js"
-import { idempotencyKey, invalid, readJsonBody } from "../request.js"
+import { idempotencyKey, readBody, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
-
-/** Reads and validates a JSON body against `schema`: 400 VALIDATION_ERROR with one detail per field. */
-const readBody = <A, I>(schema: Schema.Schema<A, I>, what: string) =>
-  Effect.flatMap(readJsonBody, (body) =>
-    Schema.decodeUnknown(schema, { errors: "all" })(body).pipe(
-      Effect.mapError((e) => invalid(`Invalid ${what}`, issuesOf(e)))
-    )
-  )
 
 export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =>
   Effect.gen(function* () {
