@@ -20,7 +20,8 @@ export interface ReceiverOptions {
  * write one: verify every request with `standardwebhooks`, keep each webhook-id
  * once. It fails a test's expectations loudly: a bad signature is recorded.
  */
-export const startReceiver = async (options: ReceiverOptions = {}) => {
+export const startReceiver = async (initial: ReceiverOptions = {}) => {
+  let options = initial
   let secrets: ReadonlyArray<string> = []
   const attempts = new Map<string, number>()
   /** First successful receipt per webhook-id, in arrival order. */
@@ -92,6 +93,10 @@ export const startReceiver = async (options: ReceiverOptions = {}) => {
     /** The secrets the receiver accepts (the endpoint's, once created). */
     trust: (...s: ReadonlyArray<string>) => {
       secrets = s
+    },
+    /** From now on, behave like this instead. */
+    behave: (next: ReceiverOptions) => {
+      options = next
     },
     attempts,
     delivered,

@@ -20,7 +20,7 @@ const isRecord = (u: unknown): u is Record<string, unknown> => typeof u === "obj
 /** JSON in, JSON out, against one base URL with one bearer token. */
 export const api =
   (base: string, bearer: string) =>
-  async (method: "GET" | "POST", path: string, body?: unknown): Promise<Reply> => {
+  async (method: "GET" | "POST" | "PATCH" | "DELETE", path: string, body?: unknown): Promise<Reply> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: {
