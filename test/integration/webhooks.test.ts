@@ -7,7 +7,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { type Receiver, startReceiver } from "../webhooks/receiver.js"
-import { api, eventually, type Reply, token } from "./distributed/client.js"
+import { api, eventually, token } from "./distributed/client.js"
 import { isolatedRabbit, seed, startMongo } from "./distributed/infra.js"
 import { freePort, kill, type Service, startService, stopWith, waitReady } from "./distributed/processes.js"
 

@@ -3,7 +3,7 @@ import { AdminGroup } from "./admin.js"
 import { ApiErrors } from "./errors.js"
 import { EventsGroup } from "./events.js"
 import { HealthGroup, MetaGroup, SERVICE } from "./health.js"
-import { withoutFrameworkErrors } from "./openapi.js"
+import { withoutFrameworkErrors, withWebhooks } from "./openapi.js"
 import { PayoutsGroup } from "./payouts.js"
 import { WebhooksGroup } from "./webhooks.js"
 
@@ -20,7 +20,7 @@ export class SwiftPayApi extends HttpApi.make("swiftpay")
   .addError(ApiErrors.ServiceUnavailable)
   .annotate(OpenApi.Title, "SwiftPay")
   .annotate(OpenApi.Version, SERVICE.version)
-  .annotate(OpenApi.Transform, withoutFrameworkErrors)
+  .annotate(OpenApi.Transform, (spec) => withWebhooks(withoutFrameworkErrors(spec)))
   .annotate(
     OpenApi.Description,
     "Instant payouts: money held at once, settled asynchronously, events over Socket.IO"
