@@ -36,6 +36,11 @@ target.events.createIndex({ eventId: 1 }, uniqueWhere("eventId"))
 target.events.createIndex({ userId: 1, sequence: 1 }) // GET /api/events, socket resume
 target.events.createIndex({ recordedAt: 1 }) // relay and prune: oldest first
 target.event_counters.createIndex({ userId: 1 }, uniqueWhere("userId"))
+target.webhook_endpoints.createIndex({ id: 1 }, uniqueWhere("id"))
+target.webhook_endpoints.createIndex({ userId: 1, createdAt: 1 }) // a user's endpoints, oldest first
+target.webhook_deliveries.createIndex({ id: 1 }, uniqueWhere("id"))
+target.webhook_deliveries.createIndex({ endpointId: 1, createdAt: -1, id: -1 }) // an endpoint's deliveries, newest first
+target.webhook_deliveries.createIndex({ "state._tag": 1, "state.nextAttemptAt": 1 }) // dispatcher: oldest due first
 target.idempotency_keys.createIndex({ scope: 1, key: 1 }, { unique: true })
 // TTL: MongoDB removes a key once expiresAt (a BSON Date) has passed; keys live ≥ 24 h.
 target.idempotency_keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 })

@@ -5,8 +5,10 @@ import type { ServiceUnavailable } from "../../src/domain/index.js"
 import { Mongo } from "../../src/infra/mongo/client.js"
 import * as MongoEventLog from "../../src/infra/mongo/eventLog.js"
 import * as MongoPayoutStore from "../../src/infra/mongo/payoutStore.js"
+import * as MongoWebhookStore from "../../src/infra/mongo/webhookStore.js"
 import type { EventLog } from "../../src/ports/EventLog.js"
 import type { PayoutStore } from "../../src/ports/PayoutStore.js"
+import type { WebhookStore } from "../../src/ports/WebhookStore.js"
 import type { StoreContractOptions } from "../contracts/payoutStore.js"
 
 /** A port the OS just handed out; CongoServer cannot listen on 0 and report the port back. */
@@ -73,3 +75,11 @@ export const storeUnderTest = (
         layer: Layer.orDie(Layer.provide(Layer.merge(MongoPayoutStore.layer, MongoEventLog.layer), realClient(uri))),
         options: {}
       }
+
+/** The webhook store under test: on `MONGODB_URI` when it is set, else on an in-process CongoServer. */
+export const webhookStoreUnderTest = (
+  uri: string | undefined
+): { readonly name: string; readonly layer: Layer.Layer<WebhookStore> } =>
+  uri === undefined || uri === ""
+    ? { name: "mongo (CongoServer)", layer: Layer.orDie(Layer.provide(MongoWebhookStore.layer, congoClient)) }
+    : { name: "mongo (MONGODB_URI)", layer: Layer.orDie(Layer.provide(MongoWebhookStore.layer, realClient(uri))) }

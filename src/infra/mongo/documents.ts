@@ -5,6 +5,8 @@ import {
   AuditEntry,
   Completed,
   Currency,
+  EndpointStatus,
+  EventSelection,
   Failed,
   Initiated,
   LedgerLine,
@@ -15,7 +17,8 @@ import {
   TransactionId,
   type TransactionStatus,
   User,
-  UserId
+  UserId,
+  WebhookEndpointId
 } from "../../domain/index.js"
 
 /**
@@ -101,6 +104,48 @@ export const CompletedDoc = Schema.Struct({
 
 export const IdempotencyDoc = Schema.Union(PendingDoc, CompletedDoc)
 export type IdempotencyDoc = typeof IdempotencyDoc.Type
+
+/** A webhook endpoint as the domain has it; its `id` is the business key (`_id` is the driver's ObjectId). */
+export const WebhookEndpointDoc = Schema.Struct({
+  id: WebhookEndpointId,
+  userId: UserId,
+  url: Schema.String,
+  events: EventSelection,
+  description: Schema.optional(Schema.String),
+  status: EndpointStatus,
+  disabledReason: Schema.optional(Schema.String),
+  secret: Schema.String,
+  previousSecret: Schema.optional(Schema.Struct({ secret: Schema.String, expiresAt: Schema.Number })),
+  createdAt: Schema.Number,
+  updatedAt: Schema.Number
+})
+
+export const DeliveryStateDoc = Schema.Union(
+  Schema.Struct({ _tag: Schema.Literal("pending"), nextAttemptAt: Schema.Number }),
+  Schema.Struct({ _tag: Schema.Literal("delivered"), deliveredAt: Schema.Number }),
+  Schema.Struct({ _tag: Schema.Literal("failed"), failedAt: Schema.Number, reason: Schema.String })
+)
+
+export const DeliveryAttemptDoc = Schema.Struct({
+  attempt: Schema.Number,
+  at: Schema.Number,
+  durationMs: Schema.Number,
+  httpStatus: Schema.optional(Schema.Number),
+  error: Schema.optional(Schema.String),
+  nextAttemptAt: Schema.optional(Schema.Number)
+})
+
+/** One event for one endpoint: `state` and `lease` nested as in the domain, the event's money as int64. */
+export const WebhookDeliveryDoc = Schema.Struct({
+  id: Schema.String,
+  endpointId: WebhookEndpointId,
+  userId: UserId,
+  event: Schema.Struct({ ...PayoutEvent.fields, amount: StoredMinor, newBalance: Schema.optional(StoredMinor) }),
+  createdAt: Schema.Number,
+  state: DeliveryStateDoc,
+  attempts: Schema.Array(DeliveryAttemptDoc),
+  lease: Schema.optional(Schema.Struct({ owner: Schema.String, until: Schema.Number }))
+})
 
 /** A stored document that does not decode is a bug or a corrupt database: a defect. */
 export const decode =

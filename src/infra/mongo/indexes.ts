@@ -11,7 +11,9 @@ export const collections = (db: Db) => ({
   audit: db.collection("auditlogs"),
   idempotency: db.collection("idempotency_keys"),
   events: db.collection("events"),
-  eventCounters: db.collection("event_counters")
+  eventCounters: db.collection("event_counters"),
+  webhookEndpoints: db.collection("webhook_endpoints"),
+  webhookDeliveries: db.collection("webhook_deliveries")
 })
 export type Collections = ReturnType<typeof collections>
 
@@ -50,6 +52,24 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
     ]
   ],
   [c.eventCounters, [{ key: { userId: 1 }, ...uniqueWhere("userId") }]],
+  [
+    c.webhookEndpoints,
+    [
+      { key: { id: 1 }, ...uniqueWhere("id") },
+      // a user's endpoints, oldest first (and the per-user count)
+      { key: { userId: 1, createdAt: 1 } }
+    ]
+  ],
+  [
+    c.webhookDeliveries,
+    [
+      { key: { id: 1 }, ...uniqueWhere("id") },
+      // an endpoint's deliveries, newest first with a (createdAt, id) cursor; deleting an endpoint's
+      { key: { endpointId: 1, createdAt: -1, id: -1 } },
+      // the dispatcher: pending deliveries, oldest due first
+      { key: { "state._tag": 1, "state.nextAttemptAt": 1 } }
+    ]
+  ],
   [c.audit, [{ key: { transactionId: 1, at: 1 } }, { key: { userId: 1, at: 1 } }]],
   [
     c.idempotency,
