@@ -243,7 +243,9 @@ describe("settlement exactly once under faults", () => {
         expect(received.size).toBe(logged.length)
         late += socket.frames().filter((f) => f.at > upAt).length
         const inOutage = logged.filter((e) => Date.parse(e.timestamp) >= downAt && Date.parse(e.timestamp) <= upAt)
-        console.info(`faults: ${u.userId}: ${logged.length} events logged, ${inOutage.length} recorded during the outage`)
+        console.info(
+          `faults: ${u.userId}: ${logged.length} events logged, ${inOutage.length} recorded during the outage`
+        )
       }
       console.info(`faults: events received after Redis was back: ${late}`)
     } finally {

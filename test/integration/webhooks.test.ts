@@ -50,7 +50,9 @@ const payout = async (amount: number) => {
 const completed = (id: string) =>
   eventually(
     `${id} completed`,
-    async () => ((await user("GET", `/api/payout/${id}`)).body.transaction as { status: string }).status === "completed" || undefined,
+    async () =>
+      ((await user("GET", `/api/payout/${id}`)).body.transaction as { status: string }).status === "completed" ||
+      undefined,
     20_000,
     100
   )

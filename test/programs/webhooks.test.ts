@@ -70,7 +70,7 @@ describe("Webhook delivery", () => {
           yield* dispatch.dispatchOnce
           const first = only(yield* deliveriesOf(endpoint))
           expect(first.attempts.map((a) => [a.attempt, a.httpStatus])).toEqual([[1, 500]])
-          const firstDue = first.state._tag === "pending" ? first.state.nextAttemptAt - first.attempts[0]!.at : 0
+          const firstDue = first.state._tag === "pending" ? first.state.nextAttemptAt - (first.attempts[0]?.at ?? 0) : 0
           expect(firstDue).toBeGreaterThanOrEqual(800)
           expect(firstDue).toBeLessThanOrEqual(1200)
           expect(yield* dispatch.dispatchOnce).toBe(0) // not due yet
@@ -79,7 +79,7 @@ describe("Webhook delivery", () => {
           yield* dispatch.dispatchOnce
           const second = only(yield* deliveriesOf(endpoint))
           expect(second.attempts[1]).toMatchObject({ attempt: 2, error: "ECONNREFUSED" })
-          const secondDue = second.state._tag === "pending" ? second.state.nextAttemptAt - second.attempts[1]!.at : 0
+          const secondDue = second.state._tag === "pending" ? second.state.nextAttemptAt - (second.attempts[1]?.at ?? 0) : 0
           expect(secondDue).toBeGreaterThanOrEqual(2_400)
           expect(secondDue).toBeLessThanOrEqual(3_600)
 

@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { type WebhookRequest, WebhookSender, WebhookSendError } from "../../src/ports/WebhookSender.js"
+import { type WebhookRequest, WebhookSendError, WebhookSender } from "../../src/ports/WebhookSender.js"
 
 /** What the receiver does with the next request: answer a status, fail, or never answer. */
 export type Reply = number | "refused" | "hang"
@@ -17,7 +17,8 @@ export const scriptedSender = (fallback: Reply = 200) => {
         requests.push(request)
         const reply = script.shift() ?? fallback
         if (reply === "hang") return Effect.never
-        if (reply === "refused") return Effect.fail(new WebhookSendError({ reason: "network", message: "ECONNREFUSED" }))
+        if (reply === "refused")
+          return Effect.fail(new WebhookSendError({ reason: "network", message: "ECONNREFUSED" }))
         return Effect.succeed({ status: reply })
       })
   })

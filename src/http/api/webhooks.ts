@@ -22,7 +22,8 @@ const Url = Schema.String.pipe(
   })
 )
 
-const eventTypes = "events must be a non-empty list of PAYOUT_INITIATED, PAYOUT_PROCESSING, PAYOUT_COMPLETED, PAYOUT_FAILED, or [\"*\"]"
+const eventTypes =
+  'events must be a non-empty list of PAYOUT_INITIATED, PAYOUT_PROCESSING, PAYOUT_COMPLETED, PAYOUT_FAILED, or ["*"]'
 const Events = Schema.Array(Schema.Union(Schema.Literal("*"), PayoutEventType)).pipe(
   Schema.minItems(1),
   Schema.maxItems(10),
