@@ -78,7 +78,9 @@ beforeAll(async () => {
     WEBHOOK_POLL_INTERVAL_MS: "50",
     WEBHOOK_RETRY_BASE_MS: "100",
     WEBHOOK_RETRY_MAX_DELAY_MS: "300",
-    WEBHOOK_MAX_ATTEMPTS: "100"
+    WEBHOOK_MAX_ATTEMPTS: "100",
+    // a killed worker's lease (timeout + 5 s) runs out within the test's wait
+    WEBHOOK_TIMEOUT_MS: "2000"
   }
   const port = await freePort()
   const gateway = startService("gateway", "src/gateway/main.ts", { ...env, PORT: String(port) })

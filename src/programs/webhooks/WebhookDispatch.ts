@@ -20,7 +20,7 @@ import { retryDelay } from "./retrySchedule.js"
 
 const FAN_OUT_BATCH = 500
 /** A lease outlives the attempt it covers by this much, so it never runs out mid-request. */
-const LEASE_MARGIN_MS = 30_000
+const LEASE_MARGIN_MS = 5_000
 
 export interface WebhookDispatchShape {
   /** Turns recorded events into deliveries for the endpoints that want them; returns how many events it handled. */
