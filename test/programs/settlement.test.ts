@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Layer, Metric, Option, Ref, TestClock } from "effect"
 import { isOpen, type Metadata, type TransactionId, type UserId } from "../../src/domain/index.js"
+import { EventLog } from "../../src/ports/EventLog.js"
 import { MemoryRail } from "../../src/ports/memory/settlementRail.js"
 import { PayoutQueue } from "../../src/ports/PayoutQueue.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
@@ -85,6 +86,15 @@ const crashAt = (n: number, metadata: Metadata, expected: "completed" | "failed"
     expect(yield* store.reconcile).toMatchObject({ ok: true })
     const receipts = yield* Effect.flatMap(MemoryRail, (r) => r.receipts)
     expect(receipts.has(id.value)).toBe(expected === "completed")
+    // the event log agrees with the balances: one event per transition, whatever crashed, the last one's balance as written
+    const logged = yield* Effect.flatMap(EventLog, (log) => log.read({ userId, after: 0, limit: 100 }))
+    const ending = expected === "completed" ? "PAYOUT_COMPLETED" : "PAYOUT_FAILED"
+    expect(logged.map((e) => [e.sequence, e.event.type, e.event.transactionId])).toEqual([
+      [1, "PAYOUT_INITIATED", id.value],
+      [2, "PAYOUT_PROCESSING", id.value],
+      [3, ending, id.value]
+    ])
+    expect(logged[2]?.event.newBalance).toBe((yield* usd(userId)).available)
     return crashed
   }).pipe(Effect.scoped)
 
