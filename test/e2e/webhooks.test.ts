@@ -237,6 +237,15 @@ describe("Webhook delivery to a real receiver", () => {
       }
     )
     expect([unknown.status, unknown.json.code]).toEqual([404, "DELIVERY_NOT_FOUND"])
+
+    const metrics = String((await server.request("GET", "/metrics")).body)
+    const value = (line: RegExp) => Number(line.exec(metrics)?.[1] ?? Number.NaN)
+    expect(value(/^swiftpay_webhook_attempts_total\{outcome="retry"\} (\d+)/m)).toBeGreaterThanOrEqual(6)
+    expect(value(/^swiftpay_webhook_attempts_total\{outcome="delivered"\} (\d+)/m)).toBeGreaterThanOrEqual(4)
+    expect(value(/^swiftpay_webhook_deliveries_total\{status="delivered"\} (\d+)/m)).toBeGreaterThanOrEqual(4)
+    expect(value(/^swiftpay_webhook_attempt_duration_ms_count (\d+)/m)).toBeGreaterThanOrEqual(10)
+    expect(metrics).toMatch(/^swiftpay_event_relay_lag_seconds\{sink="webhooks"\} [\d.e+-]+$/m)
+    expect(metrics).toMatch(/^swiftpay_event_relay_lag_seconds\{sink="bus"\} [\d.e+-]+$/m)
   })
 
   it("an endpoint that answers 410 Gone is disabled", async () => {
