@@ -77,10 +77,20 @@ describe("meta endpoints and the edge", () => {
       "/api/payout/{transactionId}",
       "/api/payout/user/{userId}/history",
       "/api/admin/reconcile",
+      "/api/events",
+      "/api/webhooks",
+      "/api/webhooks/{id}",
+      "/api/webhooks/{id}/rotate-secret",
+      "/api/webhooks/{id}/deliveries",
+      "/api/webhooks/{id}/deliveries/{eventId}/retry",
       "/metrics"
     ]) {
       expect(paths).toContain(p)
     }
+    // the request SwiftPay makes to an endpoint, its body referring to the event schema of the document
+    const hook = (doc.webhooks as { payoutEvent: { post: Record<string, unknown> } }).payoutEvent.post
+    expect(JSON.stringify(hook)).toContain("#/components/schemas/PayoutEvent")
+    expect((doc.components as { schemas: Record<string, unknown> }).schemas).toHaveProperty("PayoutEvent")
     const docs = await server.request("GET", "/api/docs")
     expect(docs.headers.get("content-type")).toMatch(/text\/html/)
     expect((await server.request("GET", "/api")).json).toMatchObject({ success: true, docs: "/api/docs" })
