@@ -185,3 +185,16 @@ export class WebhookLimitReached extends Schema.TaggedError<WebhookLimitReached>
     return `At most ${this.limit} webhook endpoints per user: delete one first`
   }
 }
+
+/** A worker claimed the payout already (or it is final): it can no longer be canceled. */
+export class PayoutNotCancelable extends Schema.TaggedError<PayoutNotCancelable>()(
+  "PayoutNotCancelable",
+  { status: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "PAYOUT_NOT_CANCELABLE"
+  static readonly prefix = "Only a payout no worker has claimed can be canceled; this one is "
+  override get message() {
+    return `${PayoutNotCancelable.prefix}${this.status}`
+  }
+}

@@ -1,15 +1,19 @@
 import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
 import { Currency, Minor, toDecimalNumber } from "./money.js"
-import type { Transaction } from "./transaction.js"
+import { type Transaction, TransactionStatus } from "./transaction.js"
 
 export const PayoutEventType = Schema.Literal(
   "PAYOUT_INITIATED",
   "PAYOUT_PROCESSING",
   "PAYOUT_COMPLETED",
-  "PAYOUT_FAILED"
+  "PAYOUT_FAILED",
+  "PAYOUT_CANCELED"
 )
 export type PayoutEventType = typeof PayoutEventType.Type
+
+/** "A, B, … or Z": the event types, for messages. */
+export const eventTypeList = PayoutEventType.literals.join(", ")
 
 /** Internal event: amounts in minor units; the WebSocket edge formats decimals. */
 export const PayoutEvent = Schema.Struct({
@@ -19,7 +23,7 @@ export const PayoutEvent = Schema.Struct({
   type: PayoutEventType,
   transactionId: TransactionId,
   userId: UserId,
-  status: Schema.Literal("initiated", "processing", "completed", "failed"),
+  status: TransactionStatus,
   amount: Minor,
   currency: Currency,
   newBalance: Schema.optional(Minor),
@@ -32,7 +36,8 @@ const typeOf = {
   initiated: "PAYOUT_INITIATED",
   processing: "PAYOUT_PROCESSING",
   completed: "PAYOUT_COMPLETED",
-  failed: "PAYOUT_FAILED"
+  failed: "PAYOUT_FAILED",
+  canceled: "PAYOUT_CANCELED"
 } as const
 
 /** `evt_<userId>_<sequence, 10 digits>`: sorts in the user's order and names its user. */
@@ -72,7 +77,7 @@ export const WirePayoutEvent = Schema.Struct({
   type: PayoutEventType,
   transactionId: Schema.String,
   userId: Schema.String,
-  status: Schema.Literal("initiated", "processing", "completed", "failed"),
+  status: TransactionStatus,
   amount: Schema.Number,
   currency: Currency,
   newBalance: Schema.optional(Schema.Number),

@@ -68,7 +68,8 @@ export const AuditAction = Schema.Literal(
   "PAYOUT_INITIATED",
   "PAYOUT_PROCESSING",
   "PAYOUT_COMPLETED",
-  "PAYOUT_FAILED"
+  "PAYOUT_FAILED",
+  "PAYOUT_CANCELED"
 )
 export type AuditAction = typeof AuditAction.Type
 

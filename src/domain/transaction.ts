@@ -2,7 +2,7 @@ import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
 import { Currency, Minor } from "./money.js"
 
-export const TransactionStatus = Schema.Literal("initiated", "processing", "completed", "failed")
+export const TransactionStatus = Schema.Literal("initiated", "processing", "completed", "failed", "canceled")
 export type TransactionStatus = typeof TransactionStatus.Type
 
 export const MetadataValue = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
@@ -53,15 +53,22 @@ export const Failed = Schema.TaggedStruct("failed", {
   failedAt: Schema.Number,
   failureReason: Schema.String
 })
-export const Transaction = Schema.Union(Initiated, Processing, Completed, Failed)
+/** Canceled by its owner or an admin before any worker claimed it: the hold went back to available. */
+export const Canceled = Schema.TaggedStruct("canceled", {
+  ...Base,
+  canceledAt: Schema.Number,
+  canceledBy: UserId
+})
+export const Transaction = Schema.Union(Initiated, Processing, Completed, Failed, Canceled)
 
 export type Initiated = typeof Initiated.Type
 export type Processing = typeof Processing.Type
 export type Completed = typeof Completed.Type
 export type Failed = typeof Failed.Type
+export type Canceled = typeof Canceled.Type
 export type Transaction = typeof Transaction.Type
 export type Open = Initiated | Processing
-export type Terminal = Completed | Failed
+export type Terminal = Completed | Failed | Canceled
 
 export const isOpen = (t: Transaction): t is Open => t._tag === "initiated" || t._tag === "processing"
 export const isTerminal = (t: Transaction): t is Terminal => !isOpen(t)
@@ -178,3 +185,11 @@ export const complete = (t: Processing, at: number): Completed =>
 
 export const fail = (t: Processing, reason: string, at: number): Failed =>
   Failed.make({ ...closed(t), _tag: "failed", failedAt: at, failureReason: reason, updatedAt: at })
+
+/** Only a payout no worker has claimed yet may be canceled. */
+export const isCancelable = (t: Transaction): t is Initiated => t._tag === "initiated"
+
+export const cancel = (t: Initiated, by: UserId, at: number): Canceled => {
+  const { queuedAt: _q, ...rest } = t
+  return Canceled.make({ ...rest, _tag: "canceled", canceledAt: at, canceledBy: by, updatedAt: at })
+}

@@ -25,6 +25,8 @@ const processingDetails = (t: Transaction): TransactionJson["processingDetails"]
         failedAt: iso(t.failedAt),
         processingDurationMs: t.failedAt - t.processingStartedAt
       }
+    case "canceled":
+      return { ...base, canceledAt: iso(t.canceledAt) }
   }
 }
 

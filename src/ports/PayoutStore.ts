@@ -13,6 +13,7 @@ import type {
   Minor,
   NewPayout,
   Open,
+  PayoutNotCancelable,
   Processing,
   ReconcileReport,
   ServiceUnavailable,
@@ -76,7 +77,7 @@ export type StartProcessing =
 export interface Finish {
   readonly moved: boolean
   readonly transaction: Transaction
-  /** PAYOUT_COMPLETED / PAYOUT_FAILED when `moved`. */
+  /** PAYOUT_COMPLETED / PAYOUT_FAILED / PAYOUT_CANCELED when `moved`. */
   readonly events: Recorded
 }
 
@@ -166,6 +167,16 @@ export interface PayoutStoreShape {
     attempt: AttemptRef,
     reason: string
   ) => Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable>
+
+  /**
+   * CAS: initiated → canceled, held → available (a RELEASE posting), audit,
+   * PAYOUT_CANCELED. Already canceled: `moved` false, nothing written. Claimed
+   * by a worker, or final: PayoutNotCancelable.
+   */
+  readonly cancel: (
+    transactionId: TransactionId,
+    by: UserId
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | ServiceUnavailable>
 
   readonly getTransaction: (
     transactionId: TransactionId

@@ -449,6 +449,70 @@ export const payoutStoreContract = (
         "concurrency"
       )
 
+      test("cancel: initiated → canceled once, the hold back to available; a claimed or final payout is not cancelable", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const { transaction: t } = yield* store.reserve(payout(userId, 300), null)
+          const canceled = yield* store.cancel(t.transactionId, userId)
+          expect(canceled.moved).toBe(true)
+          expect(canceled.transaction).toMatchObject({ _tag: "canceled", canceledBy: userId })
+          expect(canceled.events.map((e) => [e.event.type, e.event.status, e.event.newBalance])).toEqual([
+            ["PAYOUT_CANCELED", "canceled", 1_000]
+          ])
+          expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0, paidOut: 0 })
+          const again = yield* store.cancel(t.transactionId, userId)
+          expect([again.moved, again.transaction._tag, again.events]).toEqual([false, "canceled", []])
+          expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0 })
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w1")))._tag).toBe("Stale")
+          const actions = (yield* store.audit(t.transactionId)).map((e) => e.action)
+          expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_CANCELED"])
+
+          const { transaction: u } = yield* store.reserve(payout(userId, 200), null)
+          const claim = yield* store.startProcessing(u.transactionId, 0, lease("w1"))
+          const refused = yield* Effect.flip(store.cancel(u.transactionId, userId))
+          expect([refused._tag, refused._tag === "PayoutNotCancelable" && refused.status]).toEqual([
+            "PayoutNotCancelable",
+            "processing"
+          ])
+          if (claim._tag !== "Claimed") return yield* Effect.dieMessage("not claimed")
+          yield* store.settle(attemptOf(claim.transaction))
+          const final = yield* Effect.flip(store.cancel(u.transactionId, userId))
+          expect(final._tag === "PayoutNotCancelable" && final.status).toBe("completed")
+          expect((yield* Effect.flip(store.cancel(freshTxn(), userId)))._tag).toBe("TransactionNotFound")
+          expect(yield* balances(userId)).toMatchObject({ available: 800, held: 0, paidOut: 200 })
+          yield* expectClean
+        }))
+
+      test("cancel racing a worker's claim: exactly one of them wins, the money moves once", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(10_000)
+          let canceledWins = 0
+          for (let i = 0; i < 10; i++) {
+            const { transaction: t } = yield* store.reserve(payout(userId, 100), null)
+            const cancelIt = Effect.either(store.cancel(t.transactionId, userId))
+            const claimIt = store.startProcessing(t.transactionId, 0, lease("w"))
+            // either one starts first: both orders are raced
+            const [cancel, claim] =
+              i % 2 === 0
+                ? yield* Effect.all([cancelIt, claimIt], { concurrency: "unbounded" })
+                : yield* Effect.map(
+                    Effect.all([claimIt, cancelIt], { concurrency: "unbounded" }),
+                    ([b, a]) => [a, b] as const
+                  )
+            const canceled = cancel._tag === "Right" && cancel.right.moved
+            expect(canceled).toBe(claim._tag !== "Claimed")
+            if (canceled) canceledWins++
+            const now = Option.getOrThrow(yield* store.getTransaction(t.transactionId))
+            expect(now._tag).toBe(canceled ? "canceled" : "processing")
+          }
+          console.log(`cancel vs claim: cancel won ${canceledWins} of 10`)
+          const b = yield* balances(userId)
+          expect((b?.available ?? 0) + (b?.held ?? 0)).toBe(10_000)
+          yield* expectClean
+        }))
+
       test(
         "duplicate user ids are rejected even when racing",
         () =>

@@ -1,6 +1,6 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { PayoutEventType, says, UserId, WirePayoutEvent } from "../../domain/index.js"
+import { eventTypeList, PayoutEventType, says, UserId, WirePayoutEvent } from "../../domain/index.js"
 import { Authentication } from "./auth.js"
 import { ApiErrors } from "./errors.js"
 
@@ -15,12 +15,7 @@ export const EventsParams = Schema.Struct({
     ),
     { exact: true }
   ),
-  type: Schema.optionalWith(
-    PayoutEventType.annotations(
-      says("type must be one of PAYOUT_INITIATED, PAYOUT_PROCESSING, PAYOUT_COMPLETED, PAYOUT_FAILED")
-    ),
-    { exact: true }
-  ),
+  type: Schema.optionalWith(PayoutEventType.annotations(says(`type must be one of ${eventTypeList}`)), { exact: true }),
   userId: Schema.optionalWith(UserId.annotations({ description: "admin only: another user's events" }), {
     exact: true
   })

@@ -1,3 +1,5 @@
+import { PayoutEventType } from "../../domain/index.js"
+
 const DECODE_ERROR_REF = "#/components/schemas/HttpApiDecodeError"
 const FRAMEWORK_SCHEMAS = ["HttpApiDecodeError", "Issue", "PropertyKey"]
 
@@ -74,7 +76,7 @@ export const withWebhooks = (spec: Record<string, unknown>): Record<string, unkn
                 properties: {
                   type: {
                     type: "string",
-                    enum: ["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED", "PAYOUT_FAILED"]
+                    enum: [...PayoutEventType.literals]
                   },
                   timestamp: { type: "string", format: "date-time", description: "when the event happened" },
                   data: { $ref: "#/components/schemas/PayoutEvent" }

@@ -22,7 +22,7 @@ export const HistoryParams = Schema.Struct({
     { exact: true }
   ),
   status: Schema.optionalWith(
-    TransactionStatus.annotations(says("status must be one of initiated, processing, completed, failed")),
+    TransactionStatus.annotations(says(`status must be one of ${TransactionStatus.literals.join(", ")}`)),
     { exact: true }
   ),
   cursor: Schema.optionalWith(Schema.String.annotations({ description: "nextCursor of the previous page" }), {

@@ -19,6 +19,7 @@ export const ProcessingDetails = Schema.Struct({
   processingStartedAt: Schema.optional(Timestamp),
   completedAt: Schema.optional(Timestamp),
   failedAt: Schema.optional(Timestamp),
+  canceledAt: Schema.optional(Timestamp),
   processingDurationMs: Schema.optional(Schema.Number),
   attempts: Schema.Int
 })

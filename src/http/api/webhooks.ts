@@ -2,6 +2,7 @@ import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
 import {
   EndpointStatus,
+  eventTypeList,
   PayoutEventType,
   says,
   UserId,
@@ -22,8 +23,7 @@ const Url = Schema.String.pipe(
   })
 )
 
-const eventTypes =
-  'events must be a non-empty list of PAYOUT_INITIATED, PAYOUT_PROCESSING, PAYOUT_COMPLETED, PAYOUT_FAILED, or ["*"]'
+const eventTypes = `events must be a non-empty list of ${eventTypeList}, or ["*"]`
 const Events = Schema.Array(Schema.Union(Schema.Literal("*"), PayoutEventType)).pipe(
   Schema.minItems(1),
   Schema.maxItems(10),

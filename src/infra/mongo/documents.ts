@@ -3,6 +3,7 @@ import { Long } from "mongodb"
 import {
   Account,
   AuditEntry,
+  Canceled,
   Completed,
   Currency,
   EndpointStatus,
@@ -57,7 +58,8 @@ export const TransactionDoc = Schema.Union(
   Schema.Struct({ ...Initiated.fields, _tag: status("initiated"), amount: StoredMinor }),
   Schema.Struct({ ...Processing.fields, _tag: status("processing"), amount: StoredMinor }),
   Schema.Struct({ ...Completed.fields, _tag: status("completed"), amount: StoredMinor }),
-  Schema.Struct({ ...Failed.fields, _tag: status("failed"), amount: StoredMinor })
+  Schema.Struct({ ...Failed.fields, _tag: status("failed"), amount: StoredMinor }),
+  Schema.Struct({ ...Canceled.fields, _tag: status("canceled"), amount: StoredMinor })
 )
 
 export const PostingDoc = Schema.Struct({

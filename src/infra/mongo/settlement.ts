@@ -6,6 +6,7 @@ import {
   GIVEN_UP,
   isHeldBy,
   isOpen,
+  PayoutNotCancelable,
   type Processing,
   type ServiceUnavailable,
   type Transaction,
@@ -17,7 +18,7 @@ import type { Finish, PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { again, call, query, Retry, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
 
-type SettlementOps = "startProcessing" | "renewLease" | "deferAttempt" | "settle" | "release"
+type SettlementOps = "startProcessing" | "renewLease" | "deferAttempt" | "settle" | "release" | "cancel"
 
 /** The attempt's own document: processing, this attempt, this owner. The filter is the fence. */
 const heldBy = (ref: AttemptRef) => ({
@@ -133,6 +134,35 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
         kind: "SETTLE",
         audit: { action: "PAYOUT_COMPLETED", details: { amount: t.amount, attempts: t.attempts } }
       }))
+    }),
+
+    cancel: Effect.fn("MongoPayoutStore.cancel")(function* (transactionId, by) {
+      const now = yield* Clock.currentTimeMillis
+      return yield* again(
+        transact(r.mongo, (session) =>
+          Effect.gen(function* () {
+            const t = yield* existing(transactionId, session)
+            if (t._tag === "canceled") return { moved: false, transaction: t, events: [] } satisfies Finish
+            if (!Txn.isCancelable(t)) return yield* Effect.fail(new PayoutNotCancelable({ status: t._tag }))
+            const next = Txn.cancel(t, by, now)
+            // the claim's compare-and-set and this one exclude each other: one of them finds the document changed
+            if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
+            const moved = yield* r.moveMoney(
+              { ...movesOf(t), kind: "RELEASE", postingId: `${t.transactionId}:CANCEL` },
+              now,
+              session
+            )
+            if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
+            yield* r.audit(
+              { ...movesOf(t), action: "PAYOUT_CANCELED", details: { amount: t.amount, by } },
+              now,
+              session
+            )
+            const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
+            return { moved: true, transaction: next, events: [recorded] } satisfies Finish
+          })
+        )
+      )
     }),
 
     release: Effect.fn("MongoPayoutStore.release")(function* (ref, reason) {

@@ -15,6 +15,7 @@ import {
   type Minor,
   makePosting,
   minor,
+  PayoutNotCancelable,
   type Posting,
   type PostingKind,
   type Processing,
@@ -255,6 +256,27 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         action: "PAYOUT_FAILED",
         details: { amount: t.amount, reason, attempts: t.attempts }
       })),
+
+    cancel: (transactionId, by) =>
+      atomically((now) =>
+        Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, PayoutNotCancelable> => {
+          if (t._tag === "canceled") return Effect.succeed({ moved: false, transaction: t, events: [] })
+          if (!Txn.isCancelable(t)) return Effect.fail(new PayoutNotCancelable({ status: t._tag }))
+          const next = Txn.cancel(t, by, now)
+          transactions.set(t.transactionId, next)
+          const after = moveMoney(
+            t.userId,
+            t.currency,
+            "RELEASE",
+            t.amount,
+            t.transactionId,
+            `${t.transactionId}:CANCEL`,
+            now
+          )
+          audit(t.userId, t.transactionId, "PAYOUT_CANCELED", { amount: t.amount, by }, now)
+          return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
+        })
+      ),
 
     getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
 
