@@ -79,7 +79,8 @@ describe("Webhook delivery", () => {
           yield* dispatch.dispatchOnce
           const second = only(yield* deliveriesOf(endpoint))
           expect(second.attempts[1]).toMatchObject({ attempt: 2, error: "ECONNREFUSED" })
-          const secondDue = second.state._tag === "pending" ? second.state.nextAttemptAt - (second.attempts[1]?.at ?? 0) : 0
+          const secondDue =
+            second.state._tag === "pending" ? second.state.nextAttemptAt - (second.attempts[1]?.at ?? 0) : 0
           expect(secondDue).toBeGreaterThanOrEqual(2_400)
           expect(secondDue).toBeLessThanOrEqual(3_600)
 

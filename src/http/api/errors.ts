@@ -151,6 +151,10 @@ export const ApiErrors = {
   IdempotencyKeyReused: wire(Domain.IdempotencyKeyReused, () => new Domain.IdempotencyKeyReused()),
   RateLimitExceeded: wire(RateLimitExceeded, () => new RateLimitExceeded()),
   UserRateLimitExceeded: wire(UserRateLimitExceeded, () => new UserRateLimitExceeded()),
+  PayoutNotCancelable: wire(
+    Domain.PayoutNotCancelable,
+    (b) => new Domain.PayoutNotCancelable({ status: b.error.slice(Domain.PayoutNotCancelable.prefix.length) })
+  ),
   WebhookEndpointNotFound: wire(Domain.WebhookEndpointNotFound, () => new Domain.WebhookEndpointNotFound()),
   WebhookDeliveryNotFound: wire(Domain.WebhookDeliveryNotFound, () => new Domain.WebhookDeliveryNotFound()),
   WebhookLimitReached: wire(Domain.WebhookLimitReached, (b) => {

@@ -55,6 +55,18 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .annotate(OpenApi.Summary, "One of your payouts")
   )
   .add(
+    HttpApiEndpoint.post("cancel", "/api/payout/:transactionId/cancel")
+      .setPath(TransactionPath)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(TransactionFound)
+      .addError(ApiErrors.TransactionNotFound)
+      .addError(ApiErrors.PayoutNotCancelable)
+      .annotate(
+        OpenApi.Summary,
+        "Cancel a payout no worker has claimed yet: the held amount is available again (repeating it changes nothing)"
+      )
+  )
+  .add(
     HttpApiEndpoint.get("balance", "/api/payout/user/:userId/balance")
       .setPath(UserPath)
       .setUrlParams(Schema.Struct({ currency: Schema.optional(Currency) }))

@@ -15,6 +15,7 @@ import {
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { RateLimiter } from "../../ports/RateLimiter.js"
+import { PayoutCancellation } from "../../programs/PayoutCancellation.js"
 import { type Accepted, PayoutIntake } from "../../programs/PayoutIntake.js"
 import { Settings } from "../../settings.js"
 import { CurrentActor, PayoutRateLimit } from "../api/auth.js"
@@ -85,6 +86,7 @@ export const PayoutRateLimitLive = Layer.effect(
 export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handlers) =>
   Effect.gen(function* () {
     const intake = yield* PayoutIntake
+    const cancellation = yield* PayoutCancellation
     const store = yield* PayoutStore
 
     /** Someone else's payout is answered exactly like a missing one. */
@@ -139,6 +141,16 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
           const { target } = yield* visibleTransaction(yield* CurrentActor, path.transactionId)
           const entries = yield* store.audit(target.transactionId)
           return { success: true as const, transactionId: path.transactionId, entries: entries.map(auditJson) }
+        })
+      )
+      .handle(
+        "cancel",
+        Effect.fnUntraced(function* ({ path, headers }) {
+          // the payout's state is the idempotency record: a repeat, with or without the key, finds it canceled
+          yield* idempotencyKey(headers["idempotency-key"])
+          const finish = yield* cancellation.cancel(yield* CurrentActor, path.transactionId)
+          if (!finish.moved) yield* withResponseHeaders({ "idempotent-replayed": "true" })
+          return { success: true as const, transaction: transactionJson(finish.transaction) }
         })
       )
       .handle(

@@ -1,0 +1,56 @@
+import { Context, Effect, Layer, Metric, Option } from "effect"
+import {
+  type Actor,
+  type PayoutNotCancelable,
+  readOwned,
+  type ServiceUnavailable,
+  type Transaction,
+  type TransactionId,
+  TransactionNotFound
+} from "../domain/index.js"
+import { EventBus } from "../ports/EventBus.js"
+import { EventLog } from "../ports/EventLog.js"
+import { type Finish, PayoutStore } from "../ports/PayoutStore.js"
+import { announce } from "./announce.js"
+import { makeDeliveredMarker } from "./deliveredMarker.js"
+import { payoutsFinished } from "./metrics.js"
+
+export interface PayoutCancellationShape {
+  /**
+   * Cancels the payout for its owner or an admin while no worker has claimed it:
+   * the hold goes back to available and PAYOUT_CANCELED is announced. A repeat
+   * answers the canceled payout (`moved` false) and moves nothing.
+   */
+  readonly cancel: (
+    actor: Actor,
+    transactionId: TransactionId
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | ServiceUnavailable>
+}
+
+const owned = readOwned<Transaction>()
+
+const make = Effect.gen(function* () {
+  const store = yield* PayoutStore
+  const bus = yield* EventBus
+  const mark = yield* makeDeliveredMarker(yield* EventLog, "bus")
+
+  const cancel = Effect.fn("PayoutCancellation.cancel")(function* (actor: Actor, transactionId: TransactionId) {
+    const found = yield* store.getTransaction(transactionId)
+    // someone else's payout is answered exactly like a missing one
+    if (Option.isNone(found)) return yield* new TransactionNotFound({ transactionId })
+    yield* Effect.mapError(owned(actor, found.value), () => new TransactionNotFound({ transactionId }))
+    const finish = yield* store.cancel(transactionId, actor.userId)
+    yield* announce(bus, mark, finish.events)
+    if (finish.moved) yield* Metric.increment(Metric.tagged(payoutsFinished, "status", "canceled"))
+    return finish
+  })
+
+  return { cancel } satisfies PayoutCancellationShape
+})
+
+export class PayoutCancellation extends Context.Tag("swiftpay/PayoutCancellation")<
+  PayoutCancellation,
+  PayoutCancellationShape
+>() {
+  static readonly layer = Layer.scoped(PayoutCancellation, make)
+}
