@@ -163,6 +163,10 @@ export const Settings = {
   eventRetentionMs: int("EVENT_RETENTION_MS", 30 * 24 * 60 * 60 * 1000, 1),
   /** A settlement attempt's lease on its payout, renewed every third of it while the rail call runs. */
   settlementLeaseMs: int("SETTLEMENT_LEASE_MS", 30_000, 300),
+  /** Consecutive transient rail failures (or unknown outcomes) that open the rail's circuit breaker. */
+  railBreakerThreshold: int("RAIL_BREAKER_THRESHOLD", 5, 1),
+  /** How long an open rail breaker keeps the worker off the rail before one trial call. */
+  railBreakerCooldownMs: int("RAIL_BREAKER_COOLDOWN_MS", 30_000, 1),
   /** A rail call with no answer after this long is an unknown outcome: asked again later, never released. */
   railTimeoutMs: int("RAIL_TIMEOUT_MS", 30_000, 1),
   /** How long intake waits for the broker's confirm before leaving the payout to Recovery. */

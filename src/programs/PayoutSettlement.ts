@@ -15,8 +15,10 @@ import { type Finish, PayoutStore, type Recorded } from "../ports/PayoutStore.js
 import { RailOutcomeUnknown, SettlementRail } from "../ports/SettlementRail.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
+import * as CircuitBreaker from "./circuitBreaker.js"
+import { type CircuitState, Circuits } from "./circuitBreaker.js"
 import { makeDeliveredMarker } from "./deliveredMarker.js"
-import { payoutsFinished, settlementLatency, settlementsInFlight } from "./metrics.js"
+import { payoutsFinished, railCircuit, railDeferred, settlementLatency, settlementsInFlight } from "./metrics.js"
 import { delayAfter } from "./retryPolicy.js"
 
 export interface PayoutSettlementShape {
@@ -25,6 +27,8 @@ export interface PayoutSettlementShape {
     message: PayoutMessage,
     delivery?: Delivery
   ) => Effect.Effect<void, TransactionNotFound | ServiceUnavailable>
+  /** The rail's circuit breaker, for health reports. */
+  readonly railCircuit: Effect.Effect<CircuitState>
 }
 
 /** A busy payout is asked about again this long after its lease ends, so the owner's last heartbeat has landed. */
@@ -40,8 +44,19 @@ const make = Effect.gen(function* () {
     maxRetryAttempts: Settings.maxRetryAttempts,
     retryDelayMs: Settings.retryDelayMs,
     leaseMs: Settings.settlementLeaseMs,
-    railTimeoutMs: Settings.railTimeoutMs
+    railTimeoutMs: Settings.railTimeoutMs,
+    breakerThreshold: Settings.railBreakerThreshold,
+    breakerCooldownMs: Settings.railBreakerCooldownMs
   })
+  // After breakerThreshold transient failures in a row the rail is left alone for the cool-down; messages wait in the broker.
+  const breaker = yield* CircuitBreaker.make({
+    name: "rail",
+    threshold: config.breakerThreshold,
+    cooldownMs: config.breakerCooldownMs
+  })
+  const gaugeLevel = { closed: 0, "half-open": 1, open: 2 } as const
+  const showBreaker = Effect.flatMap(breaker.state, (s) => Metric.set(railCircuit, gaugeLevel[s]))
+  const recordRail = (ok: boolean) => Effect.zipRight(breaker.record(ok), showBreaker)
   // Who holds a lease: this process. Attempts are told apart by their number.
   const owner = `settlement-${process.pid}-${randomUUID().slice(0, 8)}`
   const lease = { owner, ms: config.leaseMs }
@@ -144,6 +159,8 @@ const make = Effect.gen(function* () {
           })
         )
       )
+      // the rail answered (paid, or declined for good): it is up; no answer or a transient refusal counts against it
+      yield* recordRail(failure === null || (failure._tag === "RailFailure" && !failure.transient))
       if (failure === null) return
       if (failure._tag === "RailOutcomeUnknown") {
         const waitMs = unknownOutcomeDelayMs(t.attempts)
@@ -173,13 +190,28 @@ const make = Effect.gen(function* () {
 
   const run = (t: Processing, events: Recorded) =>
     attempt(t, events).pipe(
-      Effect.onInterrupt(() => giveUp(attemptOf(t))),
+      Effect.onInterrupt(() => Effect.zipRight(giveUp(attemptOf(t)), breaker.abandon)),
       Effect.annotateLogs({ attempt: t.attempts })
     )
 
+  /** The breaker is open: the payout is not claimed, its message goes back to the broker until the trial is due. */
+  const railOpen = (message: PayoutMessage) =>
+    Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis
+      const waitMs = Math.max(BUSY_MARGIN_MS, (yield* breaker.openUntil) - now + BUSY_MARGIN_MS)
+      yield* showBreaker
+      yield* Metric.increment(railDeferred)
+      yield* Effect.logDebug("rail circuit open: payout left in the broker", { waitMs })
+      yield* queue.publishDelayed(message, waitMs)
+    })
+
   const settleOnce = Effect.fn("PayoutSettlement.handle")(function* (message: PayoutMessage, delivery: Delivery) {
     yield* Effect.annotateCurrentSpan({ transactionId: message.transactionId, attempt: message.expectedAttempts + 1 })
-    const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts, lease)
+    if (!(yield* breaker.admit)) return yield* railOpen(message)
+    const claim = yield* store.startProcessing(message.transactionId, message.expectedAttempts, lease).pipe(
+      Effect.tap((c) => (c._tag === "Claimed" ? Effect.void : breaker.abandon)),
+      Effect.onError(() => breaker.abandon)
+    )
     switch (claim._tag) {
       case "Claimed":
         return yield* run(claim.transaction, claim.events)
@@ -199,7 +231,7 @@ const make = Effect.gen(function* () {
       Effect.annotateLogs({ transactionId: message.transactionId, userId: message.userId })
     )
 
-  return { handle } satisfies PayoutSettlementShape
+  return { handle, railCircuit: breaker.state } satisfies PayoutSettlementShape
 })
 
 /**
@@ -208,11 +240,22 @@ const make = Effect.gen(function* () {
  * (held → paid out) or release (held → available), each a compare-and-set on
  * the attempt → COMPLETED / FAILED. A transient failure gives the lease up and
  * waits in the broker's delay queue for the next attempt; a payout a live
- * attempt holds is looked at again when that lease ends.
+ * attempt holds is looked at again when that lease ends. After
+ * RAIL_BREAKER_THRESHOLD transient failures in a row the rail's breaker opens:
+ * for RAIL_BREAKER_COOLDOWN_MS no payout is claimed (messages wait in the
+ * broker), then one trial call decides.
  */
 export class PayoutSettlement extends Context.Tag("swiftpay/PayoutSettlement")<
   PayoutSettlement,
   PayoutSettlementShape
 >() {
   static readonly layer = Layer.scoped(PayoutSettlement, make)
+  /** With the rail's breaker reported as `Circuits`. */
+  static readonly layerWithCircuits = Layer.provideMerge(
+    Layer.effect(
+      Circuits,
+      Effect.map(PayoutSettlement, (s) => Effect.map(s.railCircuit, (rail) => ({ rail })))
+    ),
+    PayoutSettlement.layer
+  )
 }

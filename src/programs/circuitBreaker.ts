@@ -1,4 +1,4 @@
-import { Clock, Data, Effect, Exit, Ref } from "effect"
+import { Clock, Context, Data, Effect, Exit, Ref } from "effect"
 
 /** The breaker is open: the call was not made. */
 export class CircuitOpen extends Data.TaggedError("CircuitOpen")<{ readonly name: string }> {}
@@ -20,7 +20,19 @@ export interface CircuitBreakerOptions {
 
 export interface CircuitBreaker {
   readonly run: <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CircuitOpen, R>
+  /**
+   * For a call made in steps: may one be made now? (Half-open: true for the
+   * one trial.) Every admitted call ends in `record` or, when it was not made
+   * after all, `abandon`.
+   */
+  readonly admit: Effect.Effect<boolean>
+  /** The admitted call's outcome: success closes; a failure counts (or reopens a half-open breaker). */
+  readonly record: (ok: boolean) => Effect.Effect<void>
+  /** The admitted call was not made: a half-open breaker admits the next one as its trial. */
+  readonly abandon: Effect.Effect<void>
   readonly state: Effect.Effect<CircuitState>
+  /** When an open breaker lets its trial through (0 unless open). */
+  readonly openUntil: Effect.Effect<number>
 }
 
 /**
@@ -51,6 +63,13 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
         return open(now)
       })
 
+    const admit = Effect.flatMap(Clock.currentTimeMillis, enter)
+    const record = (ok: boolean) => Effect.flatMap(Clock.currentTimeMillis, (now) => after(ok, now))
+    const abandon = Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Ref.update(ref, (s): State => (s._tag === "HalfOpen" ? { _tag: "Open", until: now } : s))
+    )
+    const openUntil = Effect.map(Ref.get(ref), (s) => (s._tag === "Open" ? s.until : 0))
+
     const run = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E | CircuitOpen, R> =>
       Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.flatMap(enter(now), (allowed) =>
@@ -69,5 +88,11 @@ export const make = (options: CircuitBreakerOptions): Effect.Effect<CircuitBreak
           s._tag === "Closed" ? "closed" : s._tag === "HalfOpen" ? "half-open" : now >= s.until ? "half-open" : "open"
       )
     )
-    return { run, state }
+    return { run, admit, record, abandon, state, openUntil }
   })
+
+/** The circuit breakers a process has (the worker's rail), reported by /api/health/detailed. */
+export class Circuits extends Context.Tag("swiftpay/Circuits")<
+  Circuits,
+  Effect.Effect<Readonly<Record<string, CircuitState>>>
+>() {}

@@ -61,3 +61,13 @@ export const webhookLatency = Metric.histogram(
 export const eventLag = Metric.gauge("swiftpay_event_relay_lag_seconds", {
   description: "Age of the oldest recorded event the sink has not been handed yet, when last looked at"
 })
+
+/** 0 closed, 1 half-open, 2 open. */
+export const railCircuit = Metric.gauge("swiftpay_rail_circuit_state", {
+  description: "The rail circuit breaker: 0 closed, 1 half-open (one trial call), 2 open (the rail is not called)"
+})
+
+export const railDeferred = Metric.counter("swiftpay_rail_breaker_deferred_total", {
+  description: "Payout messages put back in the broker, unclaimed, because the rail circuit breaker was open",
+  incremental: true
+})

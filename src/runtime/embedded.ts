@@ -65,7 +65,7 @@ export const MemoryPorts = memoryPorts()
 export const Programs = Layer.mergeAll(
   PayoutIntake.layer,
   PayoutCancellation.layer,
-  PayoutSettlement.layer,
+  PayoutSettlement.layerWithCircuits,
   Recovery.layer,
   EventRelay.layer,
   Accounts.layer,

@@ -30,7 +30,7 @@ const Ops = Layer.unwrapEffect(
 export const layer = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop, WebhookLoop, Ops).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
-      PayoutSettlement.layer,
+      PayoutSettlement.layerWithCircuits,
       Recovery.layer,
       EventRelay.layer,
       WebhookDispatch.layer.pipe(Layer.provide(Webhooks.Sender)),

@@ -21,6 +21,12 @@ export const DetailedHealth = Schema.Struct({
   success: Schema.Boolean,
   status: Schema.Literal("healthy", "degraded", "unhealthy"),
   dependencies: Schema.Record({ key: Schema.String, value: DependencyHealth }),
+  circuits: Schema.optional(
+    Schema.Record({ key: Schema.String, value: Schema.Literal("closed", "open", "half-open") }).annotations({
+      description:
+        "circuit breakers of this process (the worker's rail): open means the rail is left alone for a cool-down"
+    })
+  ),
   uptime: Schema.Number.annotations({ description: "seconds since start" }),
   version: Schema.String,
   timestamp: Schema.String

@@ -1,5 +1,6 @@
 import { HttpApiBuilder, HttpServerResponse } from "@effect/platform"
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
+import { Circuits } from "../../programs/circuitBreaker.js"
 import { SERVICE } from "../api/health.js"
 import { OpsApi } from "../api/OpsApi.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
@@ -8,6 +9,7 @@ import { HealthChecks } from "../HealthChecks.js"
 /** The health endpoints, shared by the API and the ops server. */
 const make = Effect.gen(function* () {
   const checks = yield* HealthChecks
+  const circuits = yield* Effect.serviceOption(Circuits)
   const startedAt = yield* Clock.currentTimeMillis
   const now = Effect.map(Clock.currentTimeMillis, (ms) => new Date(ms).toISOString())
 
@@ -16,11 +18,19 @@ const make = Effect.gen(function* () {
     const statuses = Object.values(dependencies)
     const down = statuses.filter((d) => d.status === "down").length
     const uptime = Math.floor(((yield* Clock.currentTimeMillis) - startedAt) / 1000)
+    const breakers = Option.isSome(circuits) ? yield* circuits.value : undefined
+    // an open breaker degrades the service but is no reason to restart the process: readiness ignores it
+    const tripped = breakers !== undefined && Object.values(breakers).some((s) => s !== "closed")
     return {
       success: down === 0,
       status:
-        down === 0 ? ("healthy" as const) : down < statuses.length ? ("degraded" as const) : ("unhealthy" as const),
+        down === statuses.length && down > 0
+          ? ("unhealthy" as const)
+          : down > 0 || tripped
+            ? ("degraded" as const)
+            : ("healthy" as const),
       dependencies,
+      ...(breakers === undefined ? {} : { circuits: breakers }),
       uptime,
       version: SERVICE.version,
       timestamp: yield* now
