@@ -4,6 +4,8 @@ import { Data, Duration, Effect, Either } from "effect"
 import { isPublicAddress } from "./addressPolicy.js"
 
 export const MAX_URL_LENGTH = 2048
+/** "" is the scheme's default port. */
+const WEB_PORTS: ReadonlyArray<string> = ["", "443", "80", "8443"]
 export const PRIVATE_ADDRESS = "url resolves to a private, loopback or link-local address"
 // A name server that never answers must not hold an endpoint's creation open
 const RESOLVE_TIMEOUT = Duration.seconds(5)
@@ -33,6 +35,8 @@ export const parseWebhookUrl = (url: string, rules: UrlRules): Either.Either<URL
   if (url.length > MAX_URL_LENGTH) return refuse(`url must be at most ${MAX_URL_LENGTH} characters`)
   if (!URL.canParse(url)) return refuse("url must be an absolute URL")
   const parsed = new URL(url)
+  // what is stored and sent is the normalized form, which percent-encoding can make much longer
+  if (parsed.href.length > MAX_URL_LENGTH) return refuse(`url must be at most ${MAX_URL_LENGTH} characters, encoded`)
   const schemeAllowed = parsed.protocol === "https:" || (rules.allowHttp && parsed.protocol === "http:")
   if (!schemeAllowed) return refuse(rules.allowHttp ? "url must use http or https" : "url must use https")
   if (parsed.hostname === "") return refuse("url must be an absolute URL")
@@ -52,6 +56,10 @@ const lookupAll = (host: string): Promise<ReadonlyArray<string>> =>
 export const checkWebhookUrl = (url: string, options: UrlPolicyOptions): Effect.Effect<URL, UrlRefused> =>
   Effect.gen(function* () {
     const parsed = yield* parseWebhookUrl(url, options)
+    // a delivery log of any port's answers would be a port scanner: only the web's ports, unless local development
+    if (!options.allowPrivate && !WEB_PORTS.includes(parsed.port)) {
+      return yield* new UrlRefused({ message: "url port must be 443, 80 or 8443" })
+    }
     if (options.allowPrivate || ipLiteral(parsed) !== undefined) return parsed
     const resolve = options.resolve ?? lookupAll
     const unresolved = new UrlRefused({ message: "url host could not be resolved" })

@@ -7,11 +7,14 @@ export interface RetryOptions {
   readonly maxAttempts: number
 }
 
-/** Exponential (×3 from `baseMs`), capped at `maxDelayMs`, jittered (×0.8–1.2). The defaults: 5 s, 15 s, 45 s, … 10 h, about a day in all. */
+/**
+ * Exponential (×3 from `baseMs`), jittered (×0.8–1.2), then capped at
+ * `maxDelayMs` (so the cap holds). The defaults: 5 s, 15 s, 45 s, … 10 h, about a day in all.
+ */
 export const retrySchedule = ({ baseMs, maxDelayMs }: RetryOptions) =>
   Schedule.exponential(Duration.millis(baseMs), 3).pipe(
-    Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(maxDelayMs))),
     Schedule.jittered,
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, Duration.millis(maxDelayMs))),
     Schedule.delays
   )
 
