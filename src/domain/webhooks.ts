@@ -32,7 +32,8 @@ export interface WebhookEndpoint {
   readonly disabledReason?: string | undefined
   /** `whsec_<base64>`, the Standard Webhooks format. */
   readonly secret: string
-  readonly previousSecret?: RetiredSecret | undefined
+  /** Rotated-out secrets still signing (newest first, at most MAX_RETIRED_SECRETS), each until it expires. */
+  readonly retiredSecrets: ReadonlyArray<RetiredSecret>
   readonly createdAt: number
   readonly updatedAt: number
 }
@@ -52,11 +53,21 @@ export const wants = (endpoint: WebhookEndpoint, event: PayoutEvent, recordedAt:
   endpoint.createdAt <= recordedAt &&
   (endpoint.events[0] === "*" || (endpoint.events as ReadonlyArray<string>).includes(event.type))
 
-/** The secrets that sign a message at `now`: the current one, and a retired one until it expires. */
-export const signingSecrets = (endpoint: WebhookEndpoint, now: number): ReadonlyArray<string> =>
-  endpoint.previousSecret !== undefined && endpoint.previousSecret.expiresAt > now
-    ? [endpoint.secret, endpoint.previousSecret.secret]
-    : [endpoint.secret]
+/** Each retired secret is one more signature on every message: rotations beyond this drop the oldest. */
+export const MAX_RETIRED_SECRETS = 4
+
+/** The secrets that sign a message at `now`: the current one, and the retired ones until they expire. */
+export const signingSecrets = (endpoint: WebhookEndpoint, now: number): ReadonlyArray<string> => [
+  endpoint.secret,
+  ...endpoint.retiredSecrets.filter((r) => r.expiresAt > now).map((r) => r.secret)
+]
+
+/** After a rotation at `now`: the old secret first, the expired ones gone, at most MAX_RETIRED_SECRETS. */
+export const retire = (endpoint: WebhookEndpoint, expiresAt: number, now: number): ReadonlyArray<RetiredSecret> =>
+  [{ secret: endpoint.secret, expiresAt }, ...endpoint.retiredSecrets.filter((r) => r.expiresAt > now)].slice(
+    0,
+    MAX_RETIRED_SECRETS
+  )
 
 /** One POST to the endpoint: its HTTP status, or why there was none. */
 export interface DeliveryAttempt {

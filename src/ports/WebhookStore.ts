@@ -21,7 +21,13 @@ export interface EndpointPatch {
   /** Set with `status: "disabled"`; cleared when enabled again. */
   readonly disabledReason?: string
   readonly secret?: string
-  readonly previousSecret?: RetiredSecret
+  readonly retiredSecrets?: ReadonlyArray<RetiredSecret>
+}
+
+/** Write only while the endpoint still has these (what the writer read): a compare-and-set. */
+export interface EndpointCondition {
+  readonly url?: string
+  readonly secret?: string
 }
 
 export interface ClaimRequest {
@@ -60,11 +66,15 @@ export interface WebhookStoreShape {
   readonly getEndpoint: (id: WebhookEndpointId) => Effect.Effect<Option.Option<WebhookEndpoint>, ServiceUnavailable>
   /** The user's endpoints, oldest first. */
   readonly listEndpoints: (userId: UserId) => Effect.Effect<ReadonlyArray<WebhookEndpoint>, ServiceUnavailable>
-  /** None when there is no such endpoint. */
+  /**
+   * None when there is no such endpoint, or it no longer meets `when`.
+   * `disabledReason` is written only with `status: "disabled"`; `enabled` clears it.
+   */
   readonly updateEndpoint: (
     id: WebhookEndpointId,
     patch: EndpointPatch,
-    now: number
+    now: number,
+    when?: EndpointCondition
   ) => Effect.Effect<Option.Option<WebhookEndpoint>, ServiceUnavailable>
   /** Deletes the endpoint and its deliveries; false when there was none. */
   readonly deleteEndpoint: (id: WebhookEndpointId) => Effect.Effect<boolean, ServiceUnavailable>

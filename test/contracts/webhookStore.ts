@@ -26,6 +26,7 @@ export const endpointFor = (userId: UserId, at: number, extra: Partial<WebhookEn
   events: ["*"],
   status: "enabled",
   secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+  retiredSecrets: [],
   createdAt: at,
   updatedAt: at,
   ...extra
@@ -106,13 +107,25 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
           )
           const rotated = yield* store.updateEndpoint(
             a.id,
-            { secret: "whsec_bmV3", previousSecret: { secret: a.secret, expiresAt: T0 + 99 } },
+            { secret: "whsec_bmV3", retiredSecrets: [{ secret: a.secret, expiresAt: T0 + 99 }] },
             T0 + 7
           )
-          expect(Option.map(rotated, (e) => [e.secret, e.previousSecret])).toEqual(
-            Option.some(["whsec_bmV3", { secret: a.secret, expiresAt: T0 + 99 }])
+          expect(Option.map(rotated, (e) => [e.secret, e.retiredSecrets])).toEqual(
+            Option.some(["whsec_bmV3", [{ secret: a.secret, expiresAt: T0 + 99 }]])
           )
           expect(yield* store.getEndpoint(a.id)).toEqual(rotated)
+          // conditional: only while the endpoint still has what the writer read
+          expect(yield* store.updateEndpoint(a.id, { secret: "whsec_eA==" }, T0 + 8, { secret: a.secret })).toEqual(
+            Option.none()
+          )
+          expect(
+            yield* store.updateEndpoint(a.id, { status: "disabled" }, T0 + 8, { url: "https://elsewhere.example" })
+          ).toEqual(Option.none())
+          const moved = yield* store.updateEndpoint(a.id, { url: "https://y.example/h" }, T0 + 9, {
+            url: "https://x.example/h",
+            secret: "whsec_bmV3"
+          })
+          expect(Option.map(moved, (e) => [e.url, e.status])).toEqual(Option.some(["https://y.example/h", "enabled"]))
 
           expect(yield* store.deleteEndpoint(a.id)).toBe(true)
           expect(yield* store.deleteEndpoint(a.id)).toBe(false)

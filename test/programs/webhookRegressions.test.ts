@@ -36,7 +36,12 @@ const routedSender = (route: (url: string) => Reply) =>
           return Effect.succeed({ status: reply })
         }).pipe(Effect.onInterrupt(() => Effect.sync(() => interrupted.push(request.url))))
     })
-    return { requests, interrupted, open: (status: number) => Queue.offer(gate, status), layer: Layer.succeed(WebhookSender, sender) }
+    return {
+      requests,
+      interrupted,
+      open: (status: number) => Queue.offer(gate, status),
+      layer: Layer.succeed(WebhookSender, sender)
+    }
   })
 
 const memoryStore = (wrap: (s: WebhookStoreShape) => WebhookStoreShape = (s) => s) =>
@@ -109,9 +114,7 @@ describe("Webhook review attacks", () => {
           const dispatch = yield* WebhookDispatch
           yield* dispatch.fanOutOnce
           // what WebhookLoop does: dispatchOnce again at once while a batch was full
-          const loop = yield* Effect.fork(
-            Effect.repeat(dispatch.dispatchOnce, { while: (n) => n >= 2 })
-          )
+          const loop = yield* Effect.fork(Effect.repeat(dispatch.dispatchOnce, { while: (n) => n >= 2 }))
           yield* until(() => receiver.requests.length >= 2)
           yield* TestClock.adjust(1_000) // bob's first is answered at once: a slot has been free for 1 s
           const toBob = receiver.requests.filter((r) => r.url === bobs.url).length
@@ -179,7 +182,10 @@ describe("Webhook review attacks", () => {
     Effect.gen(function* () {
       const receiver = yield* routedSender(() => 200)
       // a real store's reads are asynchronous: let the two requests interleave as they would on Mongo
-      const store = memoryStore((s) => ({ ...s, getEndpoint: (id) => Effect.zipLeft(s.getEndpoint(id), Effect.yieldNow()) }))
+      const store = memoryStore((s) => ({
+        ...s,
+        getEndpoint: (id) => Effect.zipLeft(s.getEndpoint(id), Effect.yieldNow())
+      }))
       yield* Effect.gen(function* () {
         yield* atWallClock
         const userId = yield* createUser(10_000, "rot")
@@ -190,7 +196,7 @@ describe("Webhook review attacks", () => {
           concurrency: 2
         })
         const final = Option.getOrThrow(yield* Effect.flatMap(WebhookStore, (s) => s.getEndpoint(endpoint.id)))
-        const signing = [final.secret, final.previousSecret?.secret]
+        const signing = [final.secret, ...final.retiredSecrets.map((r) => r.secret)]
         expect(signing).toContain(a.secret)
         expect(signing).toContain(b.secret)
       }).pipe(Effect.provide(layerWith(receiver.layer, {}, store)))
@@ -210,16 +216,18 @@ describe("Webhook review attacks", () => {
     }).pipe(Effect.provide(UrlCheck), Effect.provide(settings()))
   )
 
-  it.effect("A6 retry delays exceed WEBHOOK_RETRY_MAX_DELAY_MS (docs: '≤ 10 h'): the jitter is applied after the cap", () =>
-    Effect.gen(function* () {
-      const options = { baseMs: 5_000, maxDelayMs: 10 * 60 * 60 * 1000, maxAttempts: 11 }
-      let longest = 0
-      for (let i = 0; i < 200; i++) {
-        const d = yield* retryDelay(options, 10)
-        longest = Math.max(longest, Option.match(d, { onNone: () => 0, onSome: Duration.toMillis }))
-      }
-      expect(longest).toBeLessThanOrEqual(options.maxDelayMs)
-    })
+  it.effect(
+    "A6 retry delays exceed WEBHOOK_RETRY_MAX_DELAY_MS (docs: '≤ 10 h'): the jitter is applied after the cap",
+    () =>
+      Effect.gen(function* () {
+        const options = { baseMs: 5_000, maxDelayMs: 10 * 60 * 60 * 1000, maxAttempts: 11 }
+        let longest = 0
+        for (let i = 0; i < 200; i++) {
+          const d = yield* retryDelay(options, 10)
+          longest = Math.max(longest, Option.match(d, { onNone: () => 0, onSome: Duration.toMillis }))
+        }
+        expect(longest).toBeLessThanOrEqual(options.maxDelayMs)
+      })
   )
 
   it.effect(
@@ -256,7 +264,9 @@ describe("Webhook review attacks", () => {
           for (let i = 0; i < 100; i++) yield* Effect.yieldNow()
           yield* receiver.open(200) // alice's receiver takes the event and answers 200
           expect((yield* Fiber.join(running))._tag).toBe("Left") // the whole pass failed on bob's record
-          const [alices] = yield* Effect.flatMap(WebhookEndpoints, (w) => w.list({ userId: alice, role: "user" }, alice))
+          const [alices] = yield* Effect.flatMap(WebhookEndpoints, (w) =>
+            w.list({ userId: alice, role: "user" }, alice)
+          )
           if (alices === undefined) return yield* Effect.dieMessage("no endpoint")
           const d = onlyOne(yield* deliveriesOf(alices))
           // alice's 200 is lost: no attempt recorded, still pending and leased, so it is sent again after the lease
@@ -288,7 +298,10 @@ describe("Webhook review attacks", () => {
         yield* receiver.open(410) // the old server, on its way out, answers the request already sent to it
         yield* Fiber.join(inFlight)
         const now = yield* w.get(owner, endpoint.id)
-        expect({ url: now.url, status: now.status }).toEqual({ url: "https://hooks.example.com/new", status: "enabled" })
+        expect({ url: now.url, status: now.status }).toEqual({
+          url: "https://hooks.example.com/new",
+          status: "enabled"
+        })
       }).pipe(Effect.provide(layerWith(receiver.layer)))
     })
   )

@@ -30,7 +30,7 @@ const endpointJson = (e: WebhookEndpoint) => ({
 const withSecret = (e: WebhookEndpoint) => ({
   ...endpointJson(e),
   secret: e.secret,
-  ...(e.previousSecret === undefined ? {} : { previousSecretExpiresAt: iso(e.previousSecret.expiresAt) })
+  ...(e.retiredSecrets[0] === undefined ? {} : { previousSecretExpiresAt: iso(e.retiredSecrets[0].expiresAt) })
 })
 
 const deliveryJson = (d: WebhookDelivery) => ({

@@ -117,7 +117,12 @@ export const WebhookEndpointDoc = Schema.Struct({
   status: EndpointStatus,
   disabledReason: Schema.optional(Schema.String),
   secret: Schema.String,
-  previousSecret: Schema.optional(Schema.Struct({ secret: Schema.String, expiresAt: Schema.Number })),
+  retiredSecrets: Schema.optionalWith(
+    Schema.Array(Schema.Struct({ secret: Schema.String, expiresAt: Schema.Number })),
+    {
+      default: () => []
+    }
+  ),
   createdAt: Schema.Number,
   updatedAt: Schema.Number
 })

@@ -104,7 +104,7 @@ export const make = Effect.gen(function* () {
         Effect.flatMap((docs) => Effect.forEach(docs, toEndpoint))
       ),
 
-    updateEndpoint: (id, patch, now) =>
+    updateEndpoint: (id, patch, now, when = {}) =>
       Effect.gen(function* () {
         const { disabledReason, status, ...rest } = patch
         const set: Record<string, unknown> = { updatedAt: now }
@@ -114,26 +114,23 @@ export const make = Effect.gen(function* () {
           else set[key] = defined(value)
         }
         if (status !== undefined) set.status = status
-        // Enabled clears the reason; a reason is written with `status: "disabled"` (as the port says), and
-        // without a status it is kept or written only where the endpoint is disabled already: see below.
+        // enabled clears the reason; a reason is written only with `status: "disabled"` (as the port says)
         if (status === "enabled") unset.disabledReason = ""
         else if (status === "disabled" && disabledReason !== undefined) set.disabledReason = disabledReason
-        const write = (filter: Filter<Document>, extra: Record<string, unknown>) =>
-          query(
-            call(() =>
-              endpoints.findOneAndUpdate(
-                filter,
-                { $set: { ...set, ...extra }, ...(Object.keys(unset).length === 0 ? {} : { $unset: unset }) },
-                { returnDocument: "after" }
-              )
+        const filter: Filter<Document> = {
+          id,
+          ...(when.url === undefined ? {} : { url: when.url }),
+          ...(when.secret === undefined ? {} : { secret: when.secret })
+        }
+        const doc = yield* query(
+          call(() =>
+            endpoints.findOneAndUpdate(
+              filter,
+              { $set: set, ...(Object.keys(unset).length === 0 ? {} : { $unset: unset }) },
+              { returnDocument: "after" }
             )
           )
-        const doc =
-          status === undefined && disabledReason !== undefined
-            ? // only a disabled endpoint takes a reason; an enabled one gets the rest of the patch alone
-              ((yield* write({ id, status: "disabled" }, { disabledReason })) ??
-              (yield* write({ id, status: "enabled" }, {})))
-            : yield* write({ id }, {})
+        )
         return doc === null ? Option.none() : Option.some(yield* toEndpoint(doc))
       }),
 

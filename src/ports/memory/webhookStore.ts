@@ -29,16 +29,26 @@ export const make = (): WebhookStoreShape => {
         [...endpoints.values()].filter((e) => e.userId === userId).sort((a, b) => a.createdAt - b.createdAt)
       ),
 
-    updateEndpoint: (id, patch, now) =>
+    updateEndpoint: (id, patch, now, when = {}) =>
       Effect.sync(() => {
         const current = endpoints.get(id)
         if (current === undefined) return Option.none()
+        if (
+          (when.url !== undefined && current.url !== when.url) ||
+          (when.secret !== undefined && current.secret !== when.secret)
+        ) {
+          return Option.none()
+        }
         const { disabledReason, ...rest } = patch
         const next: WebhookEndpoint = {
           ...current,
           ...rest,
           disabledReason:
-            (patch.status ?? current.status) === "enabled" ? undefined : (disabledReason ?? current.disabledReason),
+            patch.status === "enabled"
+              ? undefined
+              : patch.status === "disabled"
+                ? (disabledReason ?? current.disabledReason)
+                : current.disabledReason,
           updatedAt: now
         }
         endpoints.set(id, next)

@@ -165,13 +165,17 @@ const make = Effect.gen(function* () {
       if (outcome.next._tag !== "pending") {
         yield* Metric.increment(Metric.tagged(webhookDeliveries, "status", outcome.next._tag))
       }
-      if (outcome.label === "gone") {
-        yield* store.updateEndpoint(
+      if (outcome.label === "gone" && Option.isSome(endpoint)) {
+        // only the URL that answered: an owner who moved the endpoint meanwhile keeps it enabled
+        const disabled = yield* store.updateEndpoint(
           delivery.endpointId,
           { status: "disabled", disabledReason: "The endpoint answered 410 Gone" },
-          yield* Clock.currentTimeMillis
+          yield* Clock.currentTimeMillis,
+          { url: endpoint.value.url }
         )
-        yield* Effect.logWarning("webhook endpoint answered 410 Gone: disabled", { endpointId: delivery.endpointId })
+        if (Option.isSome(disabled)) {
+          yield* Effect.logWarning("webhook endpoint answered 410 Gone: disabled", { endpointId: delivery.endpointId })
+        }
       }
     }).pipe(Effect.annotateLogs({ deliveryId: delivery.id }))
 

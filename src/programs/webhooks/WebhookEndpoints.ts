@@ -6,6 +6,7 @@ import {
   deliveryIdOf,
   type EndpointStatus,
   type EventSelection,
+  retire,
   type UserId,
   type ValidationError,
   type WebhookDelivery,
@@ -77,6 +78,7 @@ const make = Effect.gen(function* () {
           ...(input.description === undefined ? {} : { description: input.description }),
           status: "enabled",
           secret: newSecret(),
+          retiredSecrets: [],
           createdAt: now,
           updatedAt: now
         }
@@ -107,15 +109,25 @@ const make = Effect.gen(function* () {
     remove: (actor: Actor, id: WebhookEndpointId) =>
       Effect.flatMap(owned(actor, id), () => store.deleteEndpoint(id)).pipe(Effect.asVoid),
 
-    /** A new secret; the old one signs alongside it for ROTATION_OVERLAP_MS. */
+    /**
+     * A new secret; the old ones sign alongside it for ROTATION_OVERLAP_MS each.
+     * A compare-and-set on the secret read: of two racing rotations, each
+     * answers a secret that signs (the loser rotates again, after the winner).
+     */
     rotateSecret: (actor: Actor, id: WebhookEndpointId) =>
       Effect.gen(function* () {
-        const current = yield* owned(actor, id)
-        const now = yield* Clock.currentTimeMillis
-        return yield* update(id, {
-          secret: newSecret(),
-          previousSecret: { secret: current.secret, expiresAt: now + ROTATION_OVERLAP_MS }
-        })
+        for (let tries = 0; tries < 5; tries++) {
+          const current = yield* owned(actor, id)
+          const now = yield* Clock.currentTimeMillis
+          const rotated = yield* store.updateEndpoint(
+            id,
+            { secret: newSecret(), retiredSecrets: retire(current, now + ROTATION_OVERLAP_MS, now) },
+            now,
+            { secret: current.secret }
+          )
+          if (Option.isSome(rotated)) return rotated.value
+        }
+        return yield* Effect.dieMessage("secret rotation kept losing to concurrent rotations")
       }),
 
     deliveries: (
