@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Config, Context, Duration, Effect, Layer, Metric, Option, Schedule } from "effect"
+import { Clock, Config, Context, Duration, Effect, FiberSet, Layer, Metric, Option, Queue, Ref, Schedule } from "effect"
 import {
   type DeliveryAttempt,
   type DeliveryState,
@@ -27,6 +27,12 @@ export interface WebhookDispatchShape {
   readonly fanOutOnce: Effect.Effect<number, ServiceUnavailable>
   /** Leases due deliveries and makes one attempt at each; returns how many it attempted. */
   readonly dispatchOnce: Effect.Effect<number, ServiceUnavailable>
+  /**
+   * The worker's standing pool of WEBHOOK_CONCURRENCY slots: a delivery is
+   * claimed as soon as a slot is free, so a slow receiver holds one slot, never
+   * the others' deliveries. Runs until interrupted.
+   */
+  readonly pool: Effect.Effect<never>
 }
 
 type Outcome = { readonly label: "delivered" | "retry" | "failed" | "gone"; readonly next: DeliveryState }
@@ -36,9 +42,10 @@ const make = Effect.gen(function* () {
   const store = yield* WebhookStore
   const sender = yield* WebhookSender
   const retry = yield* webhookRetrySettings
-  const { timeoutMs, concurrency } = yield* Config.all({
+  const { timeoutMs, concurrency, interval } = yield* Config.all({
     timeoutMs: Settings.webhookTimeoutMs,
-    concurrency: Settings.webhookConcurrency
+    concurrency: Settings.webhookConcurrency,
+    interval: Settings.webhookPollIntervalMs
   })
   const owner = `dispatch-${randomUUID()}`
 
@@ -141,6 +148,12 @@ const make = Effect.gen(function* () {
     outcome: { label: "failed", next: { _tag: "failed", failedAt: now, reason: `not sent: ${why}` } } as Outcome
   })
 
+  /** A store blip must not lose an attempt's outcome: a few retries, then the lease runs out and it is made again. */
+  const recordWithRetries = (record: Parameters<typeof store.recordAttempt>[0]) =>
+    store
+      .recordAttempt(record)
+      .pipe(Effect.retry(Schedule.exponential(Duration.millis(100)).pipe(Schedule.intersect(Schedule.recurs(3)))))
+
   const deliverOne = (delivery: WebhookDelivery) =>
     Effect.gen(function* () {
       const now = yield* Clock.currentTimeMillis
@@ -150,7 +163,7 @@ const make = Effect.gen(function* () {
         : endpoint.value.status !== "enabled"
           ? notSent(delivery, "the endpoint is disabled", now)
           : yield* attempt(delivery, endpoint.value)
-      const written = yield* store.recordAttempt({
+      const written = yield* recordWithRetries({
         deliveryId: delivery.id,
         owner,
         attempt: record,
@@ -179,14 +192,64 @@ const make = Effect.gen(function* () {
       }
     }).pipe(Effect.annotateLogs({ deliveryId: delivery.id }))
 
+  /** One delivery's failure (its store write, a defect) is its own: logged, never the others'. */
+  const deliverAlone = (delivery: WebhookDelivery) =>
+    deliverOne(delivery).pipe(
+      Effect.catchAllCause((cause) =>
+        Effect.logWarning("webhook attempt not recorded; tried again once its lease runs out", cause).pipe(
+          Effect.annotateLogs({ deliveryId: delivery.id })
+        )
+      )
+    )
+
+  const claim = (limit: number) =>
+    Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      store.claimDue({ now, owner, leaseMs: timeoutMs + LEASE_MARGIN_MS, limit })
+    )
+
+  const pool = Effect.gen(function* () {
+    const slots = yield* Ref.make(concurrency)
+    const freed = yield* Queue.sliding<void>(1)
+    const running = yield* FiberSet.make()
+    for (;;) {
+      const free = yield* Ref.get(slots)
+      if (free === 0) {
+        yield* Queue.take(freed)
+        continue
+      }
+      const claimed = yield* claim(free).pipe(
+        Effect.catchAll((e) => Effect.as(Effect.logWarning("webhook claim failed", e), []))
+      )
+      for (const delivery of claimed) {
+        yield* Ref.update(slots, (n) => n - 1)
+        yield* FiberSet.run(
+          running,
+          deliverAlone(delivery).pipe(
+            Effect.ensuring(
+              Effect.zipRight(
+                Ref.update(slots, (n) => n + 1),
+                Queue.offer(freed, undefined)
+              )
+            )
+          )
+        )
+      }
+      // fewer than asked for: nothing else is due now; look again after the interval
+      if (claimed.length < free) yield* Effect.sleep(Duration.millis(interval))
+    }
+  }).pipe(
+    Effect.scoped,
+    Effect.catchAllCause((cause) => Effect.logError("webhook pool died", cause)),
+    Effect.forever
+  )
+
   const dispatchOnce = Effect.gen(function* () {
-    const now = yield* Clock.currentTimeMillis
-    const claimed = yield* store.claimDue({ now, owner, leaseMs: timeoutMs + LEASE_MARGIN_MS, limit: concurrency })
-    yield* Effect.forEach(claimed, deliverOne, { concurrency, discard: true })
+    const claimed = yield* claim(concurrency)
+    yield* Effect.forEach(claimed, deliverAlone, { concurrency, discard: true })
     return claimed.length
   })
 
-  return { fanOutOnce, dispatchOnce } satisfies WebhookDispatchShape
+  return { fanOutOnce, dispatchOnce, pool } satisfies WebhookDispatchShape
 })
 
 /**
@@ -201,20 +264,13 @@ export class WebhookDispatch extends Context.Tag("swiftpay/WebhookDispatch")<Web
 export const WebhookLoop = Layer.scopedDiscard(
   Effect.gen(function* () {
     const dispatch = yield* WebhookDispatch
-    const { interval, concurrency } = yield* Config.all({
-      interval: Settings.webhookPollIntervalMs,
-      concurrency: Settings.webhookConcurrency
-    })
-    const every = Schedule.spaced(Duration.millis(interval))
-    const forever = <A>(pass: Effect.Effect<A, ServiceUnavailable>, what: string) =>
-      pass.pipe(
-        Effect.catchAll((e) => Effect.logWarning(`${what} failed`, e)),
-        Effect.catchAllDefect((defect) => Effect.logError(`${what} died`, defect)),
-        Effect.repeat(every),
-        Effect.forkScoped
-      )
-    yield* forever(dispatch.fanOutOnce, "webhook fan-out")
-    // a full batch means more may be due: go again at once
-    yield* forever(Effect.repeat(dispatch.dispatchOnce, { while: (n) => n >= concurrency }), "webhook dispatch")
+    const interval = yield* Settings.webhookPollIntervalMs
+    yield* dispatch.fanOutOnce.pipe(
+      Effect.catchAll((e) => Effect.logWarning("webhook fan-out failed", e)),
+      Effect.catchAllDefect((defect) => Effect.logError("webhook fan-out died", defect)),
+      Effect.repeat(Schedule.spaced(Duration.millis(interval))),
+      Effect.forkScoped
+    )
+    yield* Effect.forkScoped(dispatch.pool)
   })
 )
