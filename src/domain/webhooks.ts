@@ -101,6 +101,8 @@ export interface WebhookDelivery {
   readonly state: DeliveryState
   readonly attempts: ReadonlyArray<DeliveryAttempt>
   readonly lease?: DeliveryLease | undefined
+  /** A manual retry came while an attempt was in flight: whatever it ends in, the delivery is due again after it. */
+  readonly retryRequested?: true | undefined
 }
 
 export const deliveryIdOf = (endpointId: WebhookEndpointId, eventId: string): string => `${endpointId}:${eventId}`

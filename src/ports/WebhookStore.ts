@@ -89,7 +89,8 @@ export interface WebhookStoreShape {
   /**
    * Appends the attempt and moves to `next`, releasing the lease: only while
    * `owner` holds it and the delivery has `attempt.attempt - 1` attempts.
-   * False when not (the lease ran out and someone else took it).
+   * False when not (the lease ran out and someone else took it). A retry asked
+   * for meanwhile overrides `next`: pending, due when the attempt ended.
    */
   readonly recordAttempt: (record: AttemptRecord) => Effect.Effect<boolean, ServiceUnavailable>
   readonly getDelivery: (id: string) => Effect.Effect<Option.Option<WebhookDelivery>, ServiceUnavailable>
@@ -98,7 +99,11 @@ export interface WebhookStoreShape {
     endpointId: WebhookEndpointId,
     page: DeliveryPage
   ) => Effect.Effect<ReadonlyArray<WebhookDelivery>, ServiceUnavailable>
-  /** Makes the delivery due at `now` again, whatever its state (a lease in force stays). None when there is none. */
+  /**
+   * Makes the delivery due at `now` again, whatever its state. While an attempt
+   * holds a live lease, that attempt's record keeps it due (right after it)
+   * instead of whatever state it ends in. None when there is none.
+   */
   readonly retry: (id: string, now: number) => Effect.Effect<Option.Option<WebhookDelivery>, ServiceUnavailable>
 }
 

@@ -263,6 +263,35 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
         })
       )
 
+      it.effect("a retry asked for during an attempt keeps the delivery due right after it, whatever it ended in", () =>
+        Effect.gen(function* () {
+          const B = T0 - 3 * 10 ** 10
+          const { store, endpoint, deliveries } = yield* seeded(1, B)
+          const d = deliveries[0]
+          if (!d) return yield* Effect.dieMessage("seeded")
+          yield* claimMine(endpoint.id, B, "w1")
+          const again = yield* store.retry(d.id, B + 10)
+          expect(Option.map(again, (x) => x.state)).toEqual(Option.some({ _tag: "pending", nextAttemptAt: B + 10 }))
+          // the attempt in flight ends: failed for good, it says; the retry wins
+          expect(
+            yield* store.recordAttempt({
+              deliveryId: d.id,
+              owner: "w1",
+              attempt: { ...attemptAt(1, B), durationMs: 40 },
+              next: { _tag: "failed", failedAt: B + 40, reason: "HTTP 500" }
+            })
+          ).toBe(true)
+          const after = Option.getOrThrow(yield* store.getDelivery(d.id))
+          expect([after.state, after.attempts.length, after.lease, after.retryRequested]).toEqual([
+            { _tag: "pending", nextAttemptAt: B + 40 },
+            1,
+            undefined,
+            undefined
+          ])
+          expect((yield* claimMine(endpoint.id, B + 40, "w2")).map((x) => x.id)).toEqual([d.id])
+        })
+      )
+
       it.effect("deliveries page newest first; deleting the endpoint deletes them", () =>
         Effect.gen(function* () {
           const { store, endpoint, deliveries } = yield* seeded(5)

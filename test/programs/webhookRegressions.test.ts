@@ -1,6 +1,8 @@
 /**
- * Review attack tests: each one states what the code or the docs promise and FAILS on main,
- * proving a defect. Run: npx vitest run --project unit test/attack/webhooks.attack.test.ts
+ * Defects a review of webhook delivery proved with these tests (each failed
+ * before its fix): head-of-line blocking, a retry lost to an attempt in flight,
+ * rotations, an encoded URL, the retry cap, one store error failing a pass, a
+ * late 410.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Option, Queue, TestClock } from "effect"
@@ -93,9 +95,9 @@ const until = (done: () => boolean) =>
     expect(done()).toBe(true)
   })
 
-describe("Webhook review attacks", () => {
+describe("Webhook delivery: regressions found by review", () => {
   it.effect(
-    "A1 head-of-line: one merchant's hanging endpoint keeps another merchant's due delivery waiting WEBHOOK_TIMEOUT_MS though a slot is free",
+    "one merchant's hanging endpoint holds one slot: another merchant's due deliveries go out through the free one",
     () =>
       Effect.gen(function* () {
         const receiver = yield* routedSender((url) => (url.endsWith("/slow") ? "hang" : 200))
@@ -126,7 +128,7 @@ describe("Webhook review attacks", () => {
       })
   )
 
-  it.effect("A2 a manual retry accepted while an attempt is in flight is silently dropped", () =>
+  it.effect("a manual retry accepted while an attempt is in flight makes it due again after that attempt", () =>
     Effect.gen(function* () {
       const receiver = yield* routedSender(() => "gate")
       yield* Effect.gen(function* () {
@@ -145,15 +147,18 @@ describe("Webhook review attacks", () => {
         expect(accepted.state._tag).toBe("pending")
         yield* receiver.open(500) // the attempt that was already in flight fails (its last one)
         yield* Fiber.join(inFlight)
+        // it is due again right after that attempt, although that one was its last
+        expect(onlyOne(yield* deliveriesOf(endpoint)).state._tag).toBe("pending")
+        yield* receiver.open(204)
         yield* TestClock.adjust(1)
         const attemptedAfterRetry = yield* dispatch.dispatchOnce
         const d = onlyOne(yield* deliveriesOf(endpoint))
-        expect({ state: d.state._tag, attemptedAfterRetry }).toEqual({ state: "pending", attemptedAfterRetry: 1 })
+        expect({ state: d.state._tag, attemptedAfterRetry }).toEqual({ state: "delivered", attemptedAfterRetry: 1 })
       }).pipe(Effect.provide(layerWith(receiver.layer, { WEBHOOK_MAX_ATTEMPTS: "1" })))
     })
   )
 
-  it.effect("A3 a second rotation within 24 h stops signing with the secret receivers still verify with", () =>
+  it.effect("a second rotation within 24 h keeps signing with the first old secret too", () =>
     Effect.gen(function* () {
       const receiver = yield* routedSender(() => 200)
       yield* Effect.gen(function* () {
@@ -178,7 +183,7 @@ describe("Webhook review attacks", () => {
     })
   )
 
-  it.effect("A4 two concurrent rotations: one caller is handed a secret that never signs anything", () =>
+  it.effect("two concurrent rotations: each caller is handed a secret that signs", () =>
     Effect.gen(function* () {
       const receiver = yield* routedSender(() => 200)
       // a real store's reads are asynchronous: let the two requests interleave as they would on Mongo
@@ -216,22 +221,20 @@ describe("Webhook review attacks", () => {
     }).pipe(Effect.provide(UrlCheck), Effect.provide(settings()))
   )
 
-  it.effect(
-    "A6 retry delays exceed WEBHOOK_RETRY_MAX_DELAY_MS (docs: '≤ 10 h'): the jitter is applied after the cap",
-    () =>
-      Effect.gen(function* () {
-        const options = { baseMs: 5_000, maxDelayMs: 10 * 60 * 60 * 1000, maxAttempts: 11 }
-        let longest = 0
-        for (let i = 0; i < 200; i++) {
-          const d = yield* retryDelay(options, 10)
-          longest = Math.max(longest, Option.match(d, { onNone: () => 0, onSome: Duration.toMillis }))
-        }
-        expect(longest).toBeLessThanOrEqual(options.maxDelayMs)
-      })
+  it.effect("retry delays never exceed WEBHOOK_RETRY_MAX_DELAY_MS, jitter included", () =>
+    Effect.gen(function* () {
+      const options = { baseMs: 5_000, maxDelayMs: 10 * 60 * 60 * 1000, maxAttempts: 11 }
+      let longest = 0
+      for (let i = 0; i < 200; i++) {
+        const d = yield* retryDelay(options, 10)
+        longest = Math.max(longest, Option.match(d, { onNone: () => 0, onSome: Duration.toMillis }))
+      }
+      expect(longest).toBeLessThanOrEqual(options.maxDelayMs)
+    })
   )
 
   it.effect(
-    "A7 a store error recording one delivery's attempt fails the whole pass: another delivery's 2xx goes unrecorded and is sent again",
+    "a store error recording one delivery's attempt is its own: the others are recorded, and it is retried",
     () =>
       Effect.gen(function* () {
         const receiver = yield* routedSender((url) => (url.endsWith("/gated") ? "gate" : 200))
@@ -283,7 +286,7 @@ describe("Webhook review attacks", () => {
       })
   )
 
-  it.effect("A8 a 410 from the old URL disables the endpoint after its owner has already moved it to a new URL", () =>
+  it.effect("a 410 from the old URL does not disable an endpoint its owner has moved to a new URL", () =>
     Effect.gen(function* () {
       const receiver = yield* routedSender(() => "gate")
       yield* Effect.gen(function* () {

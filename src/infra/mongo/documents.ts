@@ -151,7 +151,8 @@ export const WebhookDeliveryDoc = Schema.Struct({
   createdAt: Schema.Number,
   state: DeliveryStateDoc,
   attempts: Schema.Array(DeliveryAttemptDoc),
-  lease: Schema.optional(Schema.Struct({ owner: Schema.String, until: Schema.Number }))
+  lease: Schema.optional(Schema.Struct({ owner: Schema.String, until: Schema.Number })),
+  retryRequested: Schema.optional(Schema.Literal(true))
 })
 
 /** A stored document that does not decode is a bug or a corrupt database: a defect. */

@@ -1,6 +1,11 @@
 import { Effect, Layer, Option } from "effect"
 import type { Document, Filter } from "mongodb"
-import { type WebhookDelivery, type WebhookEndpoint, WebhookLimitReached } from "../../domain/index.js"
+import {
+  type DeliveryState,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  WebhookLimitReached
+} from "../../domain/index.js"
 import { WebhookStore, type WebhookStoreShape } from "../../ports/WebhookStore.js"
 import { Mongo } from "./client.js"
 import { decode, encode, WebhookDeliveryDoc, WebhookEndpointDoc } from "./documents.js"
@@ -198,12 +203,21 @@ export const make = Effect.gen(function* () {
         attempts: { $size: attempt.attempt - 1 }
       }
       // typed as a plain Document: the driver's PushOperator refuses a push on an untyped collection
-      const update: Document = {
+      const update = (state: DeliveryState): Document => ({
         $push: { attempts: defined(attempt) },
-        $set: { state: defined(next) },
-        $unset: { lease: "" }
-      }
-      return query(call(() => deliveries.updateOne(filter, update))).pipe(Effect.map((r) => r.modifiedCount > 0))
+        $set: { state: defined(state) },
+        $unset: { lease: "", retryRequested: "" }
+      })
+      const write = (extra: Document, state: DeliveryState) =>
+        query(call(() => deliveries.updateOne({ ...filter, ...extra }, update(state)))).pipe(
+          Effect.map((r) => r.modifiedCount > 0)
+        )
+      // a retry asked for during the attempt keeps it due right after it, whatever it ended in
+      return Effect.flatMap(write({ retryRequested: { $ne: true } }, next), (done) =>
+        done
+          ? Effect.succeed(true)
+          : write({ retryRequested: true }, { _tag: "pending", nextAttemptAt: attempt.at + attempt.durationMs })
+      )
     },
 
     getDelivery: (id) =>
@@ -230,15 +244,18 @@ export const make = Effect.gen(function* () {
       }),
 
     retry: (id, now) =>
-      query(
-        call(() =>
-          deliveries.findOneAndUpdate(
-            { id },
-            { $set: { state: { _tag: "pending", nextAttemptAt: now } } },
-            { returnDocument: "after" }
+      Effect.gen(function* () {
+        const due = { _tag: "pending", nextAttemptAt: now }
+        // an attempt in flight (a live lease) is told to leave it due; otherwise it is simply due now
+        const leased = yield* query(
+          call(() =>
+            deliveries.updateOne({ id, "lease.until": { $gt: now } }, { $set: { state: due, retryRequested: true } })
           )
         )
-      ).pipe(Effect.flatMap((doc) => (doc === null ? Effect.succeed(Option.none()) : Effect.asSome(toDelivery(doc)))))
+        if (leased.matchedCount === 0) yield* query(call(() => deliveries.updateOne({ id }, { $set: { state: due } })))
+        const doc = yield* query(call(() => deliveries.findOne({ id })))
+        return doc === null ? Option.none() : Option.some(yield* toDelivery(doc))
+      })
   }
   return store
 })

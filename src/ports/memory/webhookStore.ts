@@ -1,5 +1,10 @@
 import { Effect, Layer, Option } from "effect"
-import { type WebhookDelivery, type WebhookEndpoint, WebhookLimitReached } from "../../domain/index.js"
+import {
+  type DeliveryState,
+  type WebhookDelivery,
+  type WebhookEndpoint,
+  WebhookLimitReached
+} from "../../domain/index.js"
 import { WebhookStore, type WebhookStoreShape } from "../WebhookStore.js"
 
 const newestFirst = (a: WebhookDelivery, b: WebhookDelivery) =>
@@ -96,7 +101,11 @@ export const make = (): WebhookStoreShape => {
         ) {
           return false
         }
-        deliveries.set(deliveryId, { ...d, attempts: [...d.attempts, attempt], state: next, lease: undefined })
+        const state: DeliveryState = d.retryRequested
+          ? { _tag: "pending", nextAttemptAt: attempt.at + attempt.durationMs }
+          : next
+        const { retryRequested: _, ...rest } = d
+        deliveries.set(deliveryId, { ...rest, attempts: [...d.attempts, attempt], state, lease: undefined })
         return true
       }),
 
@@ -114,7 +123,12 @@ export const make = (): WebhookStoreShape => {
       Effect.sync(() => {
         const d = deliveries.get(id)
         if (d === undefined) return Option.none()
-        const again: WebhookDelivery = { ...d, state: { _tag: "pending", nextAttemptAt: now } }
+        const inFlight = d.lease !== undefined && d.lease.until > now
+        const again: WebhookDelivery = {
+          ...d,
+          state: { _tag: "pending", nextAttemptAt: now },
+          ...(inFlight ? { retryRequested: true } : {})
+        }
         deliveries.set(id, again)
         return Option.some(again)
       })
