@@ -156,6 +156,8 @@ describe("Webhook endpoints: /api/webhooks", () => {
     expect([forOther.status, forOther.json.code]).toEqual([403, "FORBIDDEN"])
     expect((await server.request("GET", "/api/webhooks?userId=wh_alice", { token: bob })).status).toBe(403)
 
+    const nobody = await create(root, { url: "https://hooks.example.com/x", userId: "wh_nobody_yet" })
+    expect([nobody.status, nobody.json.code]).toEqual([404, "USER_NOT_FOUND"])
     const byAdmin = await create(root, { url: "https://hooks.example.com/by-admin", userId: "wh_alice" })
     expect(byAdmin.status).toBe(201)
     const listed = await server.request("GET", "/api/webhooks?userId=wh_alice", { token: root })

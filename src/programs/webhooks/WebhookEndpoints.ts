@@ -8,6 +8,7 @@ import {
   type EventSelection,
   retire,
   type UserId,
+  UserNotFound,
   type ValidationError,
   type WebhookDelivery,
   WebhookDeliveryNotFound,
@@ -15,6 +16,7 @@ import {
   WebhookEndpointId,
   WebhookEndpointNotFound
 } from "../../domain/index.js"
+import { PayoutStore } from "../../ports/PayoutStore.js"
 import { type EndpointPatch, WebhookStore } from "../../ports/WebhookStore.js"
 import { Settings } from "../../settings.js"
 
@@ -46,6 +48,7 @@ export interface EndpointChanges {
 
 const make = Effect.gen(function* () {
   const store = yield* WebhookStore
+  const payouts = yield* PayoutStore
   const checkUrl = yield* WebhookUrlCheck
   const maxPerUser = yield* Settings.webhookMaxEndpointsPerUser
 
@@ -68,6 +71,8 @@ const make = Effect.gen(function* () {
     create: (actor: Actor, userId: UserId, input: NewEndpoint) =>
       Effect.gen(function* () {
         const { target } = yield* actFor(actor, userId)
+        // an admin's endpoint for an id nobody has yet would receive the events of whoever takes it later
+        if (Option.isNone(yield* payouts.getUser(target))) return yield* new UserNotFound({ userId: target })
         const url = yield* checkUrl(input.url)
         const now = yield* Clock.currentTimeMillis
         const endpoint: WebhookEndpoint = {
