@@ -99,6 +99,8 @@ export interface WebhookStoreShape {
     endpointId: WebhookEndpointId,
     page: DeliveryPage
   ) => Effect.Effect<ReadonlyArray<WebhookDelivery>, ServiceUnavailable>
+  /** Deletes delivered and failed deliveries created before `createdBefore`; returns how many. */
+  readonly pruneDeliveries: (createdBefore: number) => Effect.Effect<number, ServiceUnavailable>
   /**
    * Makes the delivery due at `now` again, whatever its state. While an attempt
    * holds a live lease, that attempt's record keeps it due (right after it)

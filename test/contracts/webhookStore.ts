@@ -292,6 +292,31 @@ export const webhookStoreContract = (name: string, layer: Layer.Layer<WebhookSto
         })
       )
 
+      it.effect("pruneDeliveries drops finished deliveries created before the cut, never pending ones", () =>
+        Effect.gen(function* () {
+          const B = T0 - 4 * 10 ** 10
+          const { store, endpoint, deliveries } = yield* seeded(3, B)
+          const [done, failed, pending] = deliveries
+          if (!done || !failed || !pending) return yield* Effect.dieMessage("seeded")
+          yield* claimMine(endpoint.id, B + 2, "w1")
+          yield* store.recordAttempt({
+            deliveryId: done.id,
+            owner: "w1",
+            attempt: attemptAt(1, B, 200),
+            next: { _tag: "delivered", deliveredAt: B }
+          })
+          yield* store.recordAttempt({
+            deliveryId: failed.id,
+            owner: "w1",
+            attempt: attemptAt(1, B),
+            next: { _tag: "failed", failedAt: B, reason: "HTTP 500" }
+          })
+          expect(yield* store.pruneDeliveries(B)).toBe(0) // none created before B
+          expect(yield* store.pruneDeliveries(B + 100)).toBe(2)
+          expect((yield* store.listDeliveries(endpoint.id, { limit: 10 })).map((d) => d.id)).toEqual([pending.id])
+        })
+      )
+
       it.effect("deliveries page newest first; deleting the endpoint deletes them", () =>
         Effect.gen(function* () {
           const { store, endpoint, deliveries } = yield* seeded(5)

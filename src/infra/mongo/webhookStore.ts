@@ -243,6 +243,13 @@ export const make = Effect.gen(function* () {
         return yield* Effect.forEach(docs, toDelivery)
       }),
 
+    pruneDeliveries: (createdBefore) =>
+      query(
+        call(() =>
+          deliveries.deleteMany({ "state._tag": { $in: ["delivered", "failed"] }, createdAt: { $lt: createdBefore } })
+        )
+      ).pipe(Effect.map((r) => r.deletedCount)),
+
     retry: (id, now) =>
       Effect.gen(function* () {
         const due = { _tag: "pending", nextAttemptAt: now }

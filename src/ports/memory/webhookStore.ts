@@ -119,6 +119,18 @@ export const make = (): WebhookStoreShape => {
         return before !== undefined && cursor === undefined ? [] : after.slice(0, Math.max(limit, 0))
       }),
 
+    pruneDeliveries: (createdBefore) =>
+      Effect.sync(() => {
+        let dropped = 0
+        for (const d of deliveries.values()) {
+          if (d.state._tag !== "pending" && d.createdAt < createdBefore) {
+            deliveries.delete(d.id)
+            dropped++
+          }
+        }
+        return dropped
+      }),
+
     retry: (id, now) =>
       Effect.sync(() => {
         const d = deliveries.get(id)

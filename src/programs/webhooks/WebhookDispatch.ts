@@ -25,6 +25,8 @@ const LEASE_MARGIN_MS = 5_000
 export interface WebhookDispatchShape {
   /** Turns recorded events into deliveries for the endpoints that want them; returns how many events it handled. */
   readonly fanOutOnce: Effect.Effect<number, ServiceUnavailable>
+  /** Drops finished deliveries older than EVENT_RETENTION_MS, as the event log drops its events; returns how many. */
+  readonly pruneOnce: Effect.Effect<number, ServiceUnavailable>
   /** Leases due deliveries and makes one attempt at each; returns how many it attempted. */
   readonly dispatchOnce: Effect.Effect<number, ServiceUnavailable>
   /**
@@ -42,10 +44,11 @@ const make = Effect.gen(function* () {
   const store = yield* WebhookStore
   const sender = yield* WebhookSender
   const retry = yield* webhookRetrySettings
-  const { timeoutMs, concurrency, interval } = yield* Config.all({
+  const { timeoutMs, concurrency, interval, retentionMs } = yield* Config.all({
     timeoutMs: Settings.webhookTimeoutMs,
     concurrency: Settings.webhookConcurrency,
-    interval: Settings.webhookPollIntervalMs
+    interval: Settings.webhookPollIntervalMs,
+    retentionMs: Settings.eventRetentionMs
   })
   const owner = `dispatch-${randomUUID()}`
 
@@ -249,7 +252,9 @@ const make = Effect.gen(function* () {
     return claimed.length
   })
 
-  return { fanOutOnce, dispatchOnce, pool } satisfies WebhookDispatchShape
+  const pruneOnce = Effect.flatMap(Clock.currentTimeMillis, (now) => store.pruneDeliveries(now - retentionMs))
+
+  return { fanOutOnce, dispatchOnce, pool, pruneOnce } satisfies WebhookDispatchShape
 })
 
 /**
@@ -272,5 +277,10 @@ export const WebhookLoop = Layer.scopedDiscard(
       Effect.forkScoped
     )
     yield* Effect.forkScoped(dispatch.pool)
+    yield* dispatch.pruneOnce.pipe(
+      Effect.catchAll((e) => Effect.logWarning("webhook delivery prune failed", e)),
+      Effect.repeat(Schedule.spaced(Duration.minutes(1))),
+      Effect.forkScoped
+    )
   })
 )
