@@ -12,6 +12,8 @@ const USER = "cancel_carl"
 const pay = async (amount: string) => {
   const r = await server.request("POST", "/api/payout", { token: owner, body: { userId: USER, amount } })
   expect(r.status).toBe(202)
+  // every 201/202 says where the new resource is
+  expect(r.headers.get("location")).toBe(`/api/payout/${r.json.transactionId}`)
   return String(r.json.transactionId)
 }
 
@@ -26,7 +28,11 @@ const cancel = (id: string, token = owner, headers: Record<string, string> = {})
 beforeAll(async () => {
   server = await startServer({ config: SLOW_WORKER })
   root = await server.token(admin)
-  await server.request("POST", "/api/admin/users", { token: root, body: { userId: USER, currency: "USD" } })
+  const created = await server.request("POST", "/api/admin/users", {
+    token: root,
+    body: { userId: USER, currency: "USD" }
+  })
+  expect([created.status, created.headers.get("location")]).toEqual([201, `/api/payout/user/${USER}/balance`])
   await server.request("POST", `/api/admin/users/${USER}/credit`, {
     token: root,
     body: { amount: "100.00", currency: "USD" },

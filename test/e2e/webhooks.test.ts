@@ -70,6 +70,7 @@ describe("Webhook endpoints: /api/webhooks", () => {
       description: "books"
     })
     expect(endpoint.id).toMatch(/^we_[0-9a-f]{24}$/)
+    expect(made.headers.get("location")).toBe(`/api/webhooks/${endpoint.id}`)
     expect(endpoint.secret).toMatch(/^whsec_[A-Za-z0-9+/]{32}$/)
 
     const list = await server.request("GET", "/api/webhooks", { token })
@@ -229,6 +230,7 @@ describe("Webhook delivery to a real receiver", () => {
     // a manual retry sends it once more; the receiver keeps it once
     const retry = await server.request("POST", `/api/webhooks/${endpoint.id}/deliveries/${ids[0]}/retry`, { token })
     expect(retry.status).toBe(202)
+    expect(retry.headers.get("location")).toBe(`/api/webhooks/${endpoint.id}/deliveries`)
     await until("the retry arrives", async () => hooks.attempts.get(ids[0] as string) === 4)
     expect(hooks.delivered.size).toBe(3)
     const unknown = await server.request(

@@ -27,6 +27,7 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
             currency: body.currency ?? "USD",
             status: "active"
           })
+          yield* withResponseHeaders({ location: `/api/payout/user/${user.userId}/balance` })
           return { success: true as const, user: userJson(user) }
         })
       )

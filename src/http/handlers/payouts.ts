@@ -117,7 +117,10 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
             const key = yield* idempotencyKey(headers["idempotency-key"])
             return yield* intake.submit({ actor, body, idempotencyKey: key })
           }).pipe(Effect.tapBoth({ onFailure: (e) => logRefused(actor, e), onSuccess: logAccepted }))
-          if (accepted.replayed) yield* withResponseHeaders({ "idempotent-replayed": "true" })
+          yield* withResponseHeaders({
+            location: `/api/payout/${accepted.transactionId}`,
+            ...(accepted.replayed ? { "idempotent-replayed": "true" } : {})
+          })
           return {
             success: true as const,
             transactionId: accepted.transactionId,

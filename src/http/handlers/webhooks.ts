@@ -12,6 +12,7 @@ import { CurrentActor } from "../api/auth.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
 import { CreateWebhookBody, UpdateWebhookBody } from "../api/webhooks.js"
 import { readBody } from "../request.js"
+import { withResponseHeaders } from "../respond.js"
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -70,6 +71,7 @@ export const WebhooksLive = HttpApiBuilder.group(SwiftPayApi, "webhooks", (handl
             events: normalizeSelection(body.events ?? ["*"]),
             description: body.description
           })
+          yield* withResponseHeaders({ location: `/api/webhooks/${endpoint.id}` })
           return { success: true as const, endpoint: withSecret(endpoint) }
         })
       )
@@ -134,6 +136,7 @@ export const WebhooksLive = HttpApiBuilder.group(SwiftPayApi, "webhooks", (handl
         "retry",
         Effect.fnUntraced(function* ({ path }) {
           const delivery = yield* webhooks.retry(yield* CurrentActor, path.id, path.eventId)
+          yield* withResponseHeaders({ location: `/api/webhooks/${path.id}/deliveries` })
           return { success: true as const, delivery: deliveryJson(delivery) }
         })
       )
