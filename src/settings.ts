@@ -175,6 +175,8 @@ export const Settings = {
   queueBreakerCooldownMs: int("QUEUE_BREAKER_COOLDOWN_MS", 2_000, 0),
   /** Where the simulated rail keeps its decisions and statement in Redis (gateway/worker runtimes). */
   railSimPrefix: Config.string("RAIL_SIM_PREFIX").pipe(Config.withDefault("railsim:")),
+  /** How far ahead `scheduledFor` may lie, in days. */
+  scheduleMaxDays: int("SCHEDULE_MAX_DAYS", 90, 1, 3_650),
   /** A pending Idempotency-Key whose request died is taken over after this long. */
   idempotencyLeaseMs: int("IDEMPOTENCY_LEASE_MS", 60_000, 1),
   mongoUri: secretUrl("MONGODB_URI", "mongodb://localhost:27017/swiftpay", ["mongodb", "mongodb+srv"]),

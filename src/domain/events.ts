@@ -4,6 +4,7 @@ import { Currency, Minor, toDecimalNumber } from "./money.js"
 import { type Transaction, TransactionStatus } from "./transaction.js"
 
 export const PayoutEventType = Schema.Literal(
+  "PAYOUT_SCHEDULED",
   "PAYOUT_INITIATED",
   "PAYOUT_PROCESSING",
   "PAYOUT_COMPLETED",
@@ -33,6 +34,7 @@ export const PayoutEvent = Schema.Struct({
 export type PayoutEvent = typeof PayoutEvent.Type
 
 const typeOf = {
+  scheduled: "PAYOUT_SCHEDULED",
   initiated: "PAYOUT_INITIATED",
   processing: "PAYOUT_PROCESSING",
   completed: "PAYOUT_COMPLETED",

@@ -63,6 +63,18 @@ const Description = Schema.String.pipe(Schema.maxLength(500)).annotations(
   says("description must be a string of at most 500 characters")
 )
 
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
+
+/** An ISO 8601 date-time with its offset (`2026-12-24T09:00:00Z`), as epoch milliseconds. */
+const ScheduledForInput = Schema.transformOrFail(Schema.String, Schema.Number, {
+  strict: true,
+  decode: (text, _, ast) => {
+    const ms = ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN
+    return Number.isFinite(ms) ? ParseResult.succeed(ms) : ParseResult.fail(new ParseResult.Type(ast, text))
+  },
+  encode: (ms) => ParseResult.succeed(new Date(ms).toISOString())
+}).annotations(says("scheduledFor must be an ISO 8601 date-time with a time zone, like 2026-12-24T09:00:00Z"))
+
 /** A decimal amount as the client sends it: a JSON number or a decimal string. */
 export const AmountInput = Schema.Union(
   Schema.Number,
@@ -76,7 +88,8 @@ export const PayoutBody = Schema.Struct({
   // exact: a JSON body has no undefined, and the error then names only what is wrong
   currency: Schema.optionalWith(CurrencyInput, { exact: true }),
   description: Schema.optionalWith(Description, { exact: true }),
-  metadata: Schema.optionalWith(PayoutMetadata, { exact: true })
+  metadata: Schema.optionalWith(PayoutMetadata, { exact: true }),
+  scheduledFor: Schema.optionalWith(ScheduledForInput, { exact: true })
 }).annotations({ message: () => "the body must be a JSON object" })
 
 export interface PayoutRequest {
@@ -85,6 +98,8 @@ export interface PayoutRequest {
   readonly currency: Currency
   readonly description: string | null
   readonly metadata: Metadata
+  /** When settlement may start (ms); null: at once. */
+  readonly scheduledFor: number | null
 }
 
 /** A payout body as validated, before the user is read: no `currency` means the user's own. */
@@ -170,5 +185,16 @@ export const parsePayoutRequest = (
     amount,
     currency: b.currency ?? null,
     description: b.description ?? null,
-    metadata: b.metadata ?? {}
+    metadata: b.metadata ?? {},
+    scheduledFor: b.scheduledFor ?? null
   }))
+
+/** A schedule must lie in the future and at most `maxAheadMs` from `now`. */
+export const scheduleIssue = (scheduledFor: number | null, now: number, maxAheadMs: number): string | null =>
+  scheduledFor === null
+    ? null
+    : scheduledFor <= now
+      ? "scheduledFor must be in the future"
+      : scheduledFor > now + maxAheadMs
+        ? `scheduledFor must be at most ${Math.round(maxAheadMs / 86_400_000)} days ahead`
+        : null

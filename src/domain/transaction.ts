@@ -2,7 +2,14 @@ import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
 import { Currency, Minor } from "./money.js"
 
-export const TransactionStatus = Schema.Literal("initiated", "processing", "completed", "failed", "canceled")
+export const TransactionStatus = Schema.Literal(
+  "scheduled",
+  "initiated",
+  "processing",
+  "completed",
+  "failed",
+  "canceled"
+)
 export type TransactionStatus = typeof TransactionStatus.Type
 
 export const MetadataValue = Schema.Union(Schema.String, Schema.Number, Schema.Boolean)
@@ -36,6 +43,11 @@ export const GIVEN_UP = -1
 const Claimed = { claimedBy: Schema.String, claimedUntil: Schema.Number }
 
 export const Initiated = Schema.TaggedStruct("initiated", { ...Base, ...Queued })
+/**
+ * Held at once, settled from `scheduledFor` on: `queuedAt` starts at
+ * `scheduledFor`, so Recovery puts it on the queue when it is due.
+ */
+export const Scheduled = Schema.TaggedStruct("scheduled", { ...Base, ...Queued, scheduledFor: Schema.Number })
 export const Processing = Schema.TaggedStruct("processing", {
   ...Base,
   ...Queued,
@@ -59,18 +71,20 @@ export const Canceled = Schema.TaggedStruct("canceled", {
   canceledAt: Schema.Number,
   canceledBy: UserId
 })
-export const Transaction = Schema.Union(Initiated, Processing, Completed, Failed, Canceled)
+export const Transaction = Schema.Union(Scheduled, Initiated, Processing, Completed, Failed, Canceled)
 
 export type Initiated = typeof Initiated.Type
+export type Scheduled = typeof Scheduled.Type
 export type Processing = typeof Processing.Type
 export type Completed = typeof Completed.Type
 export type Failed = typeof Failed.Type
 export type Canceled = typeof Canceled.Type
 export type Transaction = typeof Transaction.Type
-export type Open = Initiated | Processing
+export type Open = Scheduled | Initiated | Processing
 export type Terminal = Completed | Failed | Canceled
 
-export const isOpen = (t: Transaction): t is Open => t._tag === "initiated" || t._tag === "processing"
+export const isOpen = (t: Transaction): t is Open =>
+  t._tag === "initiated" || t._tag === "processing" || t._tag === "scheduled"
 export const isTerminal = (t: Transaction): t is Terminal => !isOpen(t)
 
 export interface NewPayout {
@@ -80,6 +94,8 @@ export interface NewPayout {
   readonly currency: Currency
   readonly description: string | null
   readonly metadata: Metadata
+  /** Settle from this time on (ms); null: at once. */
+  readonly scheduledFor?: number | null | undefined
 }
 
 /** Who asks for a settlement lease, and for how long. */
@@ -127,6 +143,8 @@ const stale: ClaimDecision = { _tag: "Stale" }
  */
 export const claimDecision = (t: Transaction, expectedAttempts: number, now: number): ClaimDecision => {
   if (t._tag === "initiated") return t.attempts === expectedAttempts ? claim : stale
+  // not due yet: nothing claims it early; Recovery queues it when it is
+  if (t._tag === "scheduled") return t.attempts === expectedAttempts && now >= t.scheduledFor ? claim : stale
   if (t._tag !== "processing") return stale
   if (isDeferred(t)) {
     // only the retry itself (or Recovery's re-drive of it), and not before it is due
@@ -144,16 +162,29 @@ export const isDeferred = (t: Processing): boolean => t.claimedUntil === GIVEN_U
  * Recovery re-queues an open payout that nobody is working on (initiated, or its
  * lease expired) and that has not been on the queue for `idleMs`.
  */
-export const isRecoverable = (t: Transaction, now: number, idleMs: number): t is Open =>
-  isOpen(t) && t.queuedAt <= now - idleMs && (t._tag === "initiated" || t.claimedUntil <= now)
+export const isRecoverable = (t: Transaction, now: number, idleMs: number): t is Open => {
+  if (!isOpen(t)) return false
+  // a scheduled payout is due at its time (queuedAt starts there); queuing it makes it initiated
+  const idle = t._tag === "scheduled" ? 0 : idleMs
+  return t.queuedAt <= now - idle && (t._tag !== "processing" || t.claimedUntil <= now)
+}
 
-export const initiate = (p: NewPayout, at: number): Initiated =>
+export const initiate = ({ scheduledFor: _, ...p }: NewPayout, at: number): Initiated =>
   Initiated.make({ ...p, createdAt: at, updatedAt: at, attempts: 0, queuedAt: at })
 
+/** A new payout: scheduled when it names a time, else initiated. */
+export const open = (p: NewPayout, at: number): Initiated | Scheduled => {
+  const { scheduledFor, ...rest } = p
+  return scheduledFor === null || scheduledFor === undefined
+    ? initiate(rest, at)
+    : Scheduled.make({ ...rest, createdAt: at, updatedAt: at, attempts: 0, queuedAt: scheduledFor, scheduledFor })
+}
+
 /** Each settlement attempt claims the payout with a lease; a re-drive of a processing payout claims it again. */
-export const startProcessing = (t: Open, lease: LeaseRequest, at: number): Processing =>
-  Processing.make({
-    ...t,
+export const startProcessing = (t: Open, lease: LeaseRequest, at: number): Processing => {
+  const { scheduledFor: _, ...rest } = t as Open & { readonly scheduledFor?: number }
+  return Processing.make({
+    ...rest,
     _tag: "processing",
     processingStartedAt: t._tag === "processing" ? t.processingStartedAt : at,
     updatedAt: at,
@@ -161,6 +192,7 @@ export const startProcessing = (t: Open, lease: LeaseRequest, at: number): Proce
     claimedBy: lease.owner,
     claimedUntil: at + lease.ms
   })
+}
 
 export const renewLease = (t: Processing, ms: number, at: number): Processing => ({ ...t, claimedUntil: at + ms })
 
@@ -176,7 +208,12 @@ export const deferAttempt = (t: Processing, retryAt: number, at: number): Proces
 })
 
 /** Recovery put it on the queue again (or, with 0, asks that it be put there at once). */
-export const markQueued = (t: Open, queuedAt: number): Open => ({ ...t, queuedAt })
+export const markQueued = (t: Open, queuedAt: number): Open => {
+  if (t._tag !== "scheduled") return { ...t, queuedAt }
+  // its time has come: from now on an ordinary initiated payout
+  const { scheduledFor: _, ...rest } = t
+  return Initiated.make({ ...rest, _tag: "initiated", queuedAt, updatedAt: queuedAt })
+}
 
 const closed = ({ queuedAt: _q, claimedBy: _b, claimedUntil: _u, ...rest }: Processing) => rest
 
@@ -186,10 +223,11 @@ export const complete = (t: Processing, at: number): Completed =>
 export const fail = (t: Processing, reason: string, at: number): Failed =>
   Failed.make({ ...closed(t), _tag: "failed", failedAt: at, failureReason: reason, updatedAt: at })
 
-/** Only a payout no worker has claimed yet may be canceled. */
-export const isCancelable = (t: Transaction): t is Initiated => t._tag === "initiated"
+/** Only a payout no worker has claimed yet may be canceled: initiated, or scheduled and not yet due and claimed. */
+export const isCancelable = (t: Transaction): t is Initiated | Scheduled =>
+  t._tag === "initiated" || t._tag === "scheduled"
 
-export const cancel = (t: Initiated, by: UserId, at: number): Canceled => {
-  const { queuedAt: _q, ...rest } = t
+export const cancel = (t: Initiated | Scheduled, by: UserId, at: number): Canceled => {
+  const { queuedAt: _q, scheduledFor: _s, ...rest } = t as Initiated & { readonly scheduledFor?: number }
   return Canceled.make({ ...rest, _tag: "canceled", canceledAt: at, canceledBy: by, updatedAt: at })
 }

@@ -7,6 +7,8 @@ const iso = (ms: number) => new Date(ms).toISOString()
 const processingDetails = (t: Transaction): TransactionJson["processingDetails"] => {
   const base = { initiatedAt: iso(t.createdAt), attempts: t.attempts }
   switch (t._tag) {
+    case "scheduled":
+      return { ...base, scheduledFor: iso(t.scheduledFor) }
     case "initiated":
       return base
     case "processing":

@@ -1,4 +1,4 @@
-import { Config, Context, Effect, Layer, Metric, Option } from "effect"
+import { Clock, Config, Context, Effect, Layer, Metric, Option } from "effect"
 import {
   type Actor,
   type Authorized,
@@ -14,12 +14,14 @@ import {
   type PayoutScope,
   parsePayoutRequest,
   ServiceUnavailable,
+  scheduleIssue,
   type Transaction,
   type TransactionId,
   type User,
   type UserId,
   UserNotActive,
-  UserNotFound
+  UserNotFound,
+  ValidationError
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { EventLog } from "../ports/EventLog.js"
@@ -46,6 +48,9 @@ export interface IntakeRequest {
 
 export interface Accepted {
   readonly transactionId: TransactionId
+  /** `scheduled` when the request named a time: settlement starts then. */
+  readonly status: "initiated" | "scheduled"
+  readonly scheduledFor: number | null
   /** Whose money: the body's userId (an admin's actor is someone else). */
   readonly userId: UserId
   readonly amount: Minor
@@ -69,7 +74,8 @@ const make = Effect.gen(function* () {
     maxMinor: Settings.maxPayoutMinor,
     leaseMs: Settings.idempotencyLeaseMs,
     publishTimeoutMs: Settings.queuePublishTimeoutMs,
-    breakerCooldownMs: Settings.queueBreakerCooldownMs
+    breakerCooldownMs: Settings.queueBreakerCooldownMs,
+    scheduleMaxDays: Settings.scheduleMaxDays
   })
   // While the broker is down or slow, intake does not wait for it: the payout is durable and Recovery queues it.
   const broker = yield* CircuitBreaker.make({ name: "queue", threshold: 1, cooldownMs: config.breakerCooldownMs })
@@ -115,7 +121,12 @@ const make = Effect.gen(function* () {
               store.reserve({ ...request, userId: account.target, transactionId }, ticket)
             )
           ),
-          ({ transaction: t, events }) => Effect.as(Effect.zipRight(announce(bus, mark, events), enqueue(t)), t)
+          // a scheduled payout waits in the store: Recovery queues it when it is due
+          ({ transaction: t, events }) =>
+            Effect.as(
+              Effect.zipRight(announce(bus, mark, events), t._tag === "scheduled" ? Effect.void : enqueue(t)),
+              t
+            )
         )
       )
     )
@@ -134,6 +145,17 @@ const make = Effect.gen(function* () {
 
   const submit = Effect.fn("PayoutIntake.submit")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
     const input = yield* parsePayoutRequest(body, config)
+    const scheduleProblem = scheduleIssue(
+      input.scheduledFor,
+      yield* Clock.currentTimeMillis,
+      config.scheduleMaxDays * 86_400_000
+    )
+    if (scheduleProblem !== null) {
+      return yield* new ValidationError({
+        message: scheduleProblem,
+        details: [{ field: "scheduledFor", message: scheduleProblem }]
+      })
+    }
     const account = yield* actFor(actor, input.userId)
     const request = inCurrencyOf(input, (yield* activeUser(account)).currency)
 
@@ -144,7 +166,17 @@ const make = Effect.gen(function* () {
     const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => accept(account, request, ticket))
     if (outcome._tag === "Replay") {
       const { transactionId, amount, currency } = outcome.result
-      return { transactionId, amount, currency, userId: request.userId, replayed: true } satisfies Accepted
+      const first = yield* store.getTransaction(transactionId)
+      const scheduledFor = Option.isSome(first) && first.value._tag === "scheduled" ? first.value.scheduledFor : null
+      return {
+        transactionId,
+        amount,
+        currency,
+        userId: request.userId,
+        status: scheduledFor === null && request.scheduledFor === null ? "initiated" : "scheduled",
+        scheduledFor: scheduledFor ?? request.scheduledFor,
+        replayed: true
+      } satisfies Accepted
     }
     const t = outcome.value
     yield* Effect.annotateCurrentSpan({ transactionId: t.transactionId, userId: t.userId })
@@ -153,8 +185,10 @@ const make = Effect.gen(function* () {
       userId: t.userId,
       amount: t.amount,
       currency: t.currency,
+      status: t._tag === "scheduled" ? "scheduled" : "initiated",
+      scheduledFor: t._tag === "scheduled" ? t.scheduledFor : null,
       replayed: false
-    }
+    } satisfies Accepted
   })
 
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit, type Layer, Option, TestClock } from "effect"
+import { Clock, Effect, Exit, type Layer, Option, TestClock } from "effect"
 import {
   attemptOf,
   type Currency,
@@ -481,6 +481,49 @@ export const payoutStoreContract = (
           expect(final._tag === "PayoutNotCancelable" && final.status).toBe("completed")
           expect((yield* Effect.flip(store.cancel(freshTxn(), userId)))._tag).toBe("TransactionNotFound")
           expect(yield* balances(userId)).toMatchObject({ available: 800, held: 0, paidOut: 200 })
+          yield* expectClean
+        }))
+
+      test("scheduled: held at once, not claimable nor recovered before its time; due then, claimed once, cancelable until", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const now = yield* Clock.currentTimeMillis
+          const at = now + 60_000
+          const reserved = yield* store.reserve({ ...payout(userId, 300), scheduledFor: at }, null)
+          const t = reserved.transaction
+          expect(t).toMatchObject({ _tag: "scheduled", scheduledFor: at, queuedAt: at, attempts: 0 })
+          expect(reserved.events.map((e) => [e.event.type, e.event.status, e.event.newBalance])).toEqual([
+            ["PAYOUT_SCHEDULED", "scheduled", 700]
+          ])
+          expect(yield* balances(userId)).toMatchObject({ available: 700, held: 300 })
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w1")))._tag).toBe("Stale")
+          const mine = (ps: ReadonlyArray<{ readonly transactionId: string }>) =>
+            ps.filter((p) => p.transactionId === t.transactionId)
+          expect(mine(yield* store.claimStuck(1_000, 1_000))).toEqual([])
+          const history = yield* store.history(userId, { limit: 10, status: "scheduled" })
+          expect(history.transactions.map((x) => x.transactionId)).toEqual([t.transactionId])
+
+          yield* advance(60_000)
+          const due = (yield* store.claimStuck(1_000, 1_000)).filter((x) => x.transactionId === t.transactionId)
+          // its time has come: an ordinary initiated payout, queued now
+          expect(due.map((x) => x._tag)).toEqual(["initiated"])
+          expect(Option.map(yield* store.getTransaction(t.transactionId), (x) => x._tag)).toEqual(
+            Option.some("initiated")
+          )
+          // once queued, the idle rule as for any payout: not again at the next pass
+          expect(mine(yield* store.claimStuck(1_000, 1_000))).toEqual([])
+          const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          expect(claim._tag === "Claimed" && [claim.first, claim.events.map((e) => e.event.type)]).toEqual([
+            true,
+            ["PAYOUT_PROCESSING"]
+          ])
+          expect((yield* store.startProcessing(t.transactionId, 0, lease("w2")))._tag).toBe("Busy")
+
+          const later = yield* store.reserve({ ...payout(userId, 100), scheduledFor: now + 10 ** 9 }, null)
+          const canceled = yield* store.cancel(later.transaction.transactionId, userId)
+          expect([canceled.moved, canceled.transaction._tag]).toEqual([true, "canceled"])
+          expect(yield* balances(userId)).toMatchObject({ available: 700, held: 300 })
           yield* expectClean
         }))
 

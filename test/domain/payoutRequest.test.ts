@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
-import { inCurrencyOf, parsePayoutRequest } from "../../src/domain/index.js"
+import { inCurrencyOf, parsePayoutRequest, scheduleIssue } from "../../src/domain/index.js"
 
 const limits = { minMinor: 1, maxMinor: 100_000_000 }
 const ok = { userId: "user_001", amount: 100.5 }
@@ -8,8 +8,20 @@ const ok = { userId: "user_001", amount: 100.5 }
 describe("parsePayoutRequest", () => {
   it("accepts a good body with defaults (no currency: the user's own, decided once the user is read)", () => {
     expect(parsePayoutRequest({ ...ok, extra: "ignored" }, limits)).toEqual(
-      Either.right({ userId: "user_001", amount: 10_050, currency: null, description: null, metadata: {} })
+      Either.right({
+        userId: "user_001",
+        amount: 10_050,
+        currency: null,
+        description: null,
+        metadata: {},
+        scheduledFor: null
+      })
     )
+    const at = Either.map(
+      parsePayoutRequest({ ...ok, scheduledFor: "2026-12-24T09:00:00+01:00" }, limits),
+      (r) => r.scheduledFor
+    )
+    expect(at).toEqual(Either.right(Date.parse("2026-12-24T08:00:00Z")))
     const input = Either.getOrThrow(parsePayoutRequest(ok, limits))
     expect(inCurrencyOf(input, "EUR").currency).toBe("EUR")
     expect(inCurrencyOf({ ...input, currency: "GBP" }, "EUR").currency).toBe("GBP")
@@ -40,6 +52,11 @@ describe("parsePayoutRequest", () => {
     ],
     ["nested metadata", { ...ok, metadata: { a: { b: 1 } } }, "metadata.a"],
     ["missing amount", { userId: "user_001" }, "amount"],
+    ["scheduledFor without a time zone", { ...ok, scheduledFor: "2026-12-24T09:00:00" }, "scheduledFor"],
+    ["scheduledFor a date only", { ...ok, scheduledFor: "2026-12-24" }, "scheduledFor"],
+    ["scheduledFor not a date", { ...ok, scheduledFor: "tomorrow" }, "scheduledFor"],
+    ["scheduledFor impossible", { ...ok, scheduledFor: "2026-02-30T25:00:00Z" }, "scheduledFor"],
+    ["scheduledFor a number", { ...ok, scheduledFor: 1_800_000_000_000 }, "scheduledFor"],
     ["array body", [ok], "body"],
     ["null body", null, "body"]
   ]
@@ -50,6 +67,18 @@ describe("parsePayoutRequest", () => {
       if (Either.isLeft(result)) expect(result.left.details.map((d) => d.field)).toContain(field)
     })
   }
+})
+
+describe("scheduleIssue", () => {
+  const now = Date.parse("2026-12-03T00:00:00Z")
+  const day = 86_400_000
+  it("a schedule must be in the future and at most the allowed days ahead", () => {
+    expect(scheduleIssue(null, now, 90 * day)).toBeNull()
+    expect(scheduleIssue(now + 1, now, 90 * day)).toBeNull()
+    expect(scheduleIssue(now + 90 * day, now, 90 * day)).toBeNull()
+    expect(scheduleIssue(now, now, 90 * day)).toBe("scheduledFor must be in the future")
+    expect(scheduleIssue(now + 90 * day + 1, now, 90 * day)).toBe("scheduledFor must be at most 90 days ahead")
+  })
 })
 
 describe("validation details", () => {

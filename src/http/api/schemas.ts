@@ -8,14 +8,16 @@ const Timestamp = Schema.String.annotations({ description: "ISO 8601 date-time" 
 export const PayoutAccepted = Schema.Struct({
   success: Schema.Literal(true),
   transactionId: TransactionId,
-  status: Schema.Literal("initiated"),
+  status: Schema.Literal("initiated", "scheduled"),
   amount: Decimal,
   currency: Currency,
+  scheduledFor: Schema.optional(Timestamp),
   message: Schema.String
 }).annotations({ identifier: "PayoutAccepted" })
 
 export const ProcessingDetails = Schema.Struct({
   initiatedAt: Timestamp,
+  scheduledFor: Schema.optional(Timestamp),
   processingStartedAt: Schema.optional(Timestamp),
   completedAt: Schema.optional(Timestamp),
   failedAt: Schema.optional(Timestamp),

@@ -124,10 +124,14 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
           return {
             success: true as const,
             transactionId: accepted.transactionId,
-            status: "initiated" as const,
+            status: accepted.status,
             amount: toDecimalNumber(accepted.amount),
             currency: accepted.currency,
-            message: "Payout request initiated successfully"
+            ...(accepted.scheduledFor === null ? {} : { scheduledFor: new Date(accepted.scheduledFor).toISOString() }),
+            message:
+              accepted.status === "scheduled"
+                ? "Payout scheduled: the amount is held until then"
+                : "Payout request initiated successfully"
           }
         })
       )

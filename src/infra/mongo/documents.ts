@@ -15,6 +15,7 @@ import {
   PayoutEvent,
   Posting,
   Processing,
+  Scheduled,
   TransactionId,
   type TransactionStatus,
   User,
@@ -55,6 +56,7 @@ const status = <S extends TransactionStatus>(s: S) =>
 
 /** A transaction keeps its state in `status` (indexed), which is the domain's `_tag`. */
 export const TransactionDoc = Schema.Union(
+  Schema.Struct({ ...Scheduled.fields, _tag: status("scheduled"), amount: StoredMinor }),
   Schema.Struct({ ...Initiated.fields, _tag: status("initiated"), amount: StoredMinor }),
   Schema.Struct({ ...Processing.fields, _tag: status("processing"), amount: StoredMinor }),
   Schema.Struct({ ...Completed.fields, _tag: status("completed"), amount: StoredMinor }),

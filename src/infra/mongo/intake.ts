@@ -4,7 +4,7 @@ import {
   creditResult,
   IdempotencyKeyInUse,
   InsufficientBalance,
-  initiate,
+  open as openPayout,
   payoutResult,
   UserNotActive,
   UserNotFound
@@ -17,7 +17,7 @@ import { movesOf, type Records } from "./records.js"
 export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "credit"> => ({
   reserve: Effect.fn("MongoPayoutStore.reserve")(function* (payout, ticket) {
     const now = yield* Clock.currentTimeMillis
-    const t = initiate(payout, now)
+    const t = openPayout(payout, now)
     return yield* again(
       transact(r.mongo, (session) =>
         Effect.gen(function* () {

@@ -5,7 +5,7 @@ import { AccountDoc, AuditDoc, decode, PostingDoc, TransactionDoc } from "./docu
 import { call, query, transact } from "./driver.js"
 import type { Records } from "./records.js"
 
-const open = { status: { $in: ["initiated", "processing"] } }
+const open = { status: { $in: ["scheduled", "initiated", "processing"] } }
 
 export const makeQueries = (
   r: Records

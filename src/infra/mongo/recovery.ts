@@ -41,6 +41,8 @@ export const makeRecovery = (r: Records): Pick<PayoutStoreShape, "claimStuck" | 
           c.transactions
             .find({
               $or: [
+                // a scheduled payout is due at its time (queuedAt starts there); isRecoverable below decides
+                { status: "scheduled", queuedAt: { $lte: now } },
                 { status: "initiated", queuedAt: idleSince },
                 { status: "processing", queuedAt: idleSince, claimedUntil: { $lte: now } }
               ]
@@ -69,9 +71,17 @@ export const makeRecovery = (r: Records): Pick<PayoutStoreShape, "claimStuck" | 
       const won = yield* Effect.forEach(
         due,
         (t) =>
-          query(call(() => c.transactions.updateOne(casFilter(t), { $set: { queuedAt: now } }))).pipe(
-            Effect.map((res) => (res.matchedCount === 1 ? [markQueued(t, now)] : []))
-          ),
+          query(
+            call(() =>
+              c.transactions.updateOne(
+                casFilter(t),
+                // a scheduled payout whose time has come becomes initiated (markQueued)
+                t._tag === "scheduled"
+                  ? { $set: { queuedAt: now, status: "initiated", updatedAt: now }, $unset: { scheduledFor: "" } }
+                  : { $set: { queuedAt: now } }
+              )
+            )
+          ).pipe(Effect.map((res) => (res.matchedCount === 1 ? [markQueued(t, now)] : []))),
         { concurrency: 8 }
       )
       return won.flat()

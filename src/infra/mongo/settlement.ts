@@ -92,7 +92,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
               now,
               session
             )
-            const first = t._tag === "initiated"
+            const first = t._tag !== "processing"
             if (!first) return { _tag: "Claimed", transaction: next, first, events: [] } as const
             const account = yield* r.account(t.userId, t.currency, session)
             const balance = Option.match(account, { onNone: () => undefined, onSome: (a) => a.available })

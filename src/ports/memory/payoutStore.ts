@@ -10,11 +10,11 @@ import {
   emptyAccount,
   IdempotencyKeyInUse,
   InsufficientBalance,
-  initiate,
   isOpen,
   type Minor,
   makePosting,
   minor,
+  open as openPayout,
   PayoutNotCancelable,
   type Posting,
   type PostingKind,
@@ -178,7 +178,7 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         if (available < payout.amount) {
           return Effect.fail(new InsufficientBalance({ available, requested: payout.amount }))
         }
-        const t = initiate(payout, now)
+        const t = openPayout(payout, now)
         transactions.set(t.transactionId, t)
         const after = moveMoney(
           t.userId,
@@ -216,7 +216,7 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
           const next = Txn.startProcessing(t, lease, now)
           transactions.set(transactionId, next)
           audit(t.userId, transactionId, "PAYOUT_PROCESSING", { attempt: next.attempts }, now)
-          const first = t._tag === "initiated"
+          const first = t._tag !== "processing"
           const recorded = first ? [events.append(next, account(t.userId, t.currency).available, now)] : []
           return { _tag: "Claimed", transaction: next, first, events: recorded } as const
         })
@@ -307,15 +307,20 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
             .filter((t) => Txn.isRecoverable(t, now, idleMs))
             .sort((a, b) => a.queuedAt - b.queuedAt)
             .slice(0, limit)
-          for (const t of due) transactions.set(t.transactionId, Txn.markQueued(t, now))
-          return due
+          return due.map((t) => {
+            const queued = Txn.markQueued(t, now)
+            transactions.set(t.transactionId, queued)
+            return queued
+          })
         })
       ),
 
     markUnqueued: (transactionId) =>
       Effect.sync(() => {
         const t = transactions.get(transactionId)
-        if (t !== undefined && isOpen(t)) transactions.set(transactionId, Txn.markQueued(t, 0))
+        // a scheduled payout is never published by intake: its time is its queue mark
+        if (t !== undefined && isOpen(t) && t._tag !== "scheduled")
+          transactions.set(transactionId, Txn.markQueued(t, 0))
       }),
 
     reconcile: Effect.sync(() => reconcile(accounts.values(), ledger, [...transactions.values()].filter(isOpen))),
