@@ -198,3 +198,16 @@ export class PayoutNotCancelable extends Schema.TaggedError<PayoutNotCancelable>
     return `${PayoutNotCancelable.prefix}${this.status}`
   }
 }
+
+/** Only a completed payout can come back from the bank, once. */
+export class PayoutNotReturnable extends Schema.TaggedError<PayoutNotReturnable>()(
+  "PayoutNotReturnable",
+  { status: Schema.String },
+  HttpApiSchema.annotations({ status: 409 })
+) {
+  static readonly code = "PAYOUT_NOT_RETURNABLE"
+  static readonly prefix = "Only a completed payout can be returned; this one is "
+  override get message() {
+    return `${PayoutNotReturnable.prefix}${this.status}`
+  }
+}

@@ -9,7 +9,8 @@ export const PayoutEventType = Schema.Literal(
   "PAYOUT_PROCESSING",
   "PAYOUT_COMPLETED",
   "PAYOUT_FAILED",
-  "PAYOUT_CANCELED"
+  "PAYOUT_CANCELED",
+  "PAYOUT_RETURNED"
 )
 export type PayoutEventType = typeof PayoutEventType.Type
 
@@ -39,7 +40,8 @@ const typeOf = {
   processing: "PAYOUT_PROCESSING",
   completed: "PAYOUT_COMPLETED",
   failed: "PAYOUT_FAILED",
-  canceled: "PAYOUT_CANCELED"
+  canceled: "PAYOUT_CANCELED",
+  returned: "PAYOUT_RETURNED"
 } as const
 
 /** `evt_<userId>_<sequence, 10 digits>`: sorts in the user's order and names its user. */
@@ -68,7 +70,7 @@ export const eventFor = (t: Transaction, newBalance: Minor | undefined, sequence
   amount: t.amount,
   currency: t.currency,
   ...(newBalance === undefined ? {} : { newBalance }),
-  ...(t._tag === "failed" ? { error: t.failureReason } : {}),
+  ...(t._tag === "failed" ? { error: t.failureReason } : t._tag === "returned" ? { error: t.returnReason } : {}),
   timestamp: t.updatedAt
 })
 

@@ -9,7 +9,7 @@ import { Currency, type Minor } from "./money.js"
 export const Bucket = Schema.Literal("funding", "available", "held", "paidOut")
 export type Bucket = typeof Bucket.Type
 
-export const PostingKind = Schema.Literal("FUND", "RESERVE", "SETTLE", "RELEASE")
+export const PostingKind = Schema.Literal("FUND", "RESERVE", "SETTLE", "RELEASE", "RETURN")
 export type PostingKind = typeof PostingKind.Type
 
 /** The buckets each posting kind moves money between: debit → credit. */
@@ -17,7 +17,9 @@ export const postingLegs: { readonly [K in PostingKind]: readonly [from: Bucket,
   FUND: ["funding", "available"],
   RESERVE: ["available", "held"],
   SETTLE: ["held", "paidOut"],
-  RELEASE: ["held", "available"]
+  RELEASE: ["held", "available"],
+  /** A paid-out payout the bank sent back. */
+  RETURN: ["paidOut", "available"]
 }
 
 export const LedgerLine = Schema.Struct({ bucket: Bucket, amount: Schema.Int })
@@ -70,7 +72,8 @@ export const AuditAction = Schema.Literal(
   "PAYOUT_PROCESSING",
   "PAYOUT_COMPLETED",
   "PAYOUT_FAILED",
-  "PAYOUT_CANCELED"
+  "PAYOUT_CANCELED",
+  "PAYOUT_RETURNED"
 )
 export type AuditAction = typeof AuditAction.Type
 

@@ -8,7 +8,8 @@ export const TransactionStatus = Schema.Literal(
   "processing",
   "completed",
   "failed",
-  "canceled"
+  "canceled",
+  "returned"
 )
 export type TransactionStatus = typeof TransactionStatus.Type
 
@@ -71,7 +72,16 @@ export const Canceled = Schema.TaggedStruct("canceled", {
   canceledAt: Schema.Number,
   canceledBy: UserId
 })
-export const Transaction = Schema.Union(Scheduled, Initiated, Processing, Completed, Failed, Canceled)
+/** Completed, then sent back by the bank: the amount is available again. */
+export const Returned = Schema.TaggedStruct("returned", {
+  ...Base,
+  processingStartedAt: Schema.Number,
+  completedAt: Schema.Number,
+  returnedAt: Schema.Number,
+  returnReason: Schema.String,
+  returnedBy: UserId
+})
+export const Transaction = Schema.Union(Scheduled, Initiated, Processing, Completed, Failed, Canceled, Returned)
 
 export type Initiated = typeof Initiated.Type
 export type Scheduled = typeof Scheduled.Type
@@ -79,9 +89,10 @@ export type Processing = typeof Processing.Type
 export type Completed = typeof Completed.Type
 export type Failed = typeof Failed.Type
 export type Canceled = typeof Canceled.Type
+export type Returned = typeof Returned.Type
 export type Transaction = typeof Transaction.Type
 export type Open = Scheduled | Initiated | Processing
-export type Terminal = Completed | Failed | Canceled
+export type Terminal = Completed | Failed | Canceled | Returned
 
 export const isOpen = (t: Transaction): t is Open =>
   t._tag === "initiated" || t._tag === "processing" || t._tag === "scheduled"
@@ -231,3 +242,7 @@ export const cancel = (t: Initiated | Scheduled, by: UserId, at: number): Cancel
   const { queuedAt: _q, scheduledFor: _s, ...rest } = t as Initiated & { readonly scheduledFor?: number }
   return Canceled.make({ ...rest, _tag: "canceled", canceledAt: at, canceledBy: by, updatedAt: at })
 }
+
+/** A return is recorded once, on a completed payout only. */
+export const recordReturn = (t: Completed, reason: string, by: UserId, at: number): Returned =>
+  Returned.make({ ...t, _tag: "returned", returnedAt: at, returnReason: reason, returnedBy: by, updatedAt: at })

@@ -2,7 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
 import { Accounts } from "../programs/Accounts.js"
-import { PayoutCancellation } from "../programs/PayoutCancellation.js"
+import { PayoutChanges } from "../programs/PayoutChanges.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import { WebhookEndpoints } from "../programs/webhooks/WebhookEndpoints.js"
 import * as StartupConfig from "../runtime/config.js"
@@ -23,7 +23,7 @@ export const layer = HttpServer.withLogAddress(GatewayHttp.layer()).pipe(
   Layer.provide(
     Layer.mergeAll(
       PayoutIntake.layer,
-      PayoutCancellation.layer,
+      PayoutChanges.layer,
       Accounts.layer,
       WebhookEndpoints.layer.pipe(Layer.provide(Webhooks.UrlCheck)),
       Health,

@@ -29,6 +29,14 @@ const processingDetails = (t: Transaction): TransactionJson["processingDetails"]
       }
     case "canceled":
       return { ...base, canceledAt: iso(t.canceledAt) }
+    case "returned":
+      return {
+        ...base,
+        processingStartedAt: iso(t.processingStartedAt),
+        completedAt: iso(t.completedAt),
+        returnedAt: iso(t.returnedAt),
+        processingDurationMs: t.completedAt - t.processingStartedAt
+      }
   }
 }
 
@@ -44,6 +52,7 @@ export const transactionJson = (t: Transaction): TransactionJson => ({
   createdAt: iso(t.createdAt),
   updatedAt: iso(t.updatedAt),
   ...(t._tag === "failed" ? { failureReason: t.failureReason } : {}),
+  ...(t._tag === "returned" ? { returnReason: t.returnReason } : {}),
   processingDetails: processingDetails(t)
 })
 

@@ -14,6 +14,7 @@ import type {
   NewPayout,
   Open,
   PayoutNotCancelable,
+  PayoutNotReturnable,
   Processing,
   ReconcileReport,
   ServiceUnavailable,
@@ -177,6 +178,16 @@ export interface PayoutStoreShape {
     transactionId: TransactionId,
     by: UserId
   ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | ServiceUnavailable>
+
+  /**
+   * CAS: completed → returned, paidOut → available (a RETURN posting), audit,
+   * PAYOUT_RETURNED. Already returned: `moved` false. Anything else: PayoutNotReturnable.
+   */
+  readonly recordReturn: (
+    transactionId: TransactionId,
+    reason: string,
+    by: UserId
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotReturnable | ServiceUnavailable>
 
   readonly getTransaction: (
     transactionId: TransactionId

@@ -2,7 +2,7 @@ import { Duration, Metric, MetricBoundaries } from "effect"
 
 const latencyBoundaries = MetricBoundaries.exponential({ start: 1, factor: 2, count: 16 })
 
-/** Payouts that reached a final status, labelled `status` = completed | failed. */
+/** Payouts that reached a final status, labelled `status` = completed | failed | canceled | returned. */
 export const payoutsFinished = Metric.counter("swiftpay_payouts_total", {
   description: "Payouts by final status",
   incremental: true

@@ -19,7 +19,7 @@ import type { UserLock } from "../ports/UserLock.js"
 import type { WebhookStore } from "../ports/WebhookStore.js"
 import { Accounts } from "../programs/Accounts.js"
 import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
-import { PayoutCancellation } from "../programs/PayoutCancellation.js"
+import { PayoutChanges } from "../programs/PayoutChanges.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
@@ -64,7 +64,7 @@ export const MemoryPorts = memoryPorts()
 /** Every use case, on whatever ports are provided (webhooks go out over HTTP, guarded). */
 export const Programs = Layer.mergeAll(
   PayoutIntake.layer,
-  PayoutCancellation.layer,
+  PayoutChanges.layer,
   PayoutSettlement.layerWithCircuits,
   Recovery.layer,
   EventRelay.layer,

@@ -527,6 +527,33 @@ export const payoutStoreContract = (
           yield* expectClean
         }))
 
+      test("return: completed → returned once, paid out back to available; nothing else is returnable", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const { transaction: t } = yield* store.reserve(payout(userId, 300), null)
+          const early = yield* Effect.flip(store.recordReturn(t.transactionId, "bank said no", userId))
+          expect(early._tag === "PayoutNotReturnable" && early.status).toBe("initiated")
+          const claim = yield* store.startProcessing(t.transactionId, 0, lease("w1"))
+          if (claim._tag !== "Claimed") return yield* Effect.dieMessage("not claimed")
+          yield* store.settle(attemptOf(claim.transaction))
+          expect(yield* balances(userId)).toMatchObject({ available: 700, held: 0, paidOut: 300 })
+
+          const returned = yield* store.recordReturn(t.transactionId, "account closed at the bank", userId)
+          expect(returned.moved).toBe(true)
+          expect(returned.transaction).toMatchObject({ _tag: "returned", returnReason: "account closed at the bank" })
+          expect(returned.events.map((e) => [e.event.type, e.event.status, e.event.newBalance, e.event.error])).toEqual(
+            [["PAYOUT_RETURNED", "returned", 1_000, "account closed at the bank"]]
+          )
+          expect(yield* balances(userId)).toMatchObject({ available: 1_000, held: 0, paidOut: 0 })
+          const again = yield* store.recordReturn(t.transactionId, "again", userId)
+          expect([again.moved, again.events]).toEqual([false, []])
+          expect(yield* balances(userId)).toMatchObject({ available: 1_000, paidOut: 0 })
+          expect((yield* store.audit(t.transactionId)).map((e) => e.action).at(-1)).toBe("PAYOUT_RETURNED")
+          expect((yield* Effect.flip(store.recordReturn(freshTxn(), "x", userId)))._tag).toBe("TransactionNotFound")
+          yield* expectClean
+        }))
+
       test("cancel racing a worker's claim: exactly one of them wins, the money moves once", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore

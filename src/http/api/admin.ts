@@ -1,9 +1,9 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { AdminAuthentication } from "./auth.js"
-import { CreateUserBody, CreditBody, UpdateUserBody } from "./bodies.js"
+import { CreateUserBody, CreditBody, ReturnBody, UpdateUserBody } from "./bodies.js"
 import { ApiErrors } from "./errors.js"
-import { IdempotencyHeaders, UserPath } from "./payouts.js"
-import { Credited, Reconciliation, UserResponse } from "./schemas.js"
+import { IdempotencyHeaders, TransactionPath, UserPath } from "./payouts.js"
+import { Credited, Reconciliation, TransactionFound, UserResponse } from "./schemas.js"
 
 export class AdminGroup extends HttpApiGroup.make("admin")
   .add(
@@ -33,6 +33,16 @@ export class AdminGroup extends HttpApiGroup.make("admin")
       .addError(ApiErrors.IdempotencyKeyReused)
       .addError(ApiErrors.PayloadTooLarge)
       .annotate(OpenApi.Summary, "Fund an account: a FUND posting in the ledger")
+  )
+  .add(
+    HttpApiEndpoint.post("recordReturn", "/api/admin/payouts/:transactionId/return")
+      .setPath(TransactionPath)
+      .setPayload(ReturnBody)
+      .addSuccess(TransactionFound)
+      .addError(ApiErrors.TransactionNotFound)
+      .addError(ApiErrors.PayoutNotReturnable)
+      .addError(ApiErrors.PayloadTooLarge)
+      .annotate(OpenApi.Summary, "Record that the bank sent a completed payout back: the amount is available again")
   )
   .add(
     HttpApiEndpoint.get("reconcile", "/api/admin/reconcile")

@@ -16,3 +16,9 @@ export const CreateUserBody = Schema.Struct({
 }).annotations({ identifier: "CreateUser" })
 
 export const UpdateUserBody = Schema.Struct({ status: UserStatus }).annotations({ identifier: "UpdateUser" })
+
+export const ReturnBody = Schema.Struct({
+  reason: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(500)).annotations({
+    message: () => ({ message: "reason must be 1 to 500 characters", override: true })
+  })
+}).annotations({ identifier: "PayoutReturn" })

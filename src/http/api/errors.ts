@@ -155,6 +155,10 @@ export const ApiErrors = {
     Domain.PayoutNotCancelable,
     (b) => new Domain.PayoutNotCancelable({ status: b.error.slice(Domain.PayoutNotCancelable.prefix.length) })
   ),
+  PayoutNotReturnable: wire(
+    Domain.PayoutNotReturnable,
+    (b) => new Domain.PayoutNotReturnable({ status: b.error.slice(Domain.PayoutNotReturnable.prefix.length) })
+  ),
   WebhookEndpointNotFound: wire(Domain.WebhookEndpointNotFound, () => new Domain.WebhookEndpointNotFound()),
   WebhookDeliveryNotFound: wire(Domain.WebhookDeliveryNotFound, () => new Domain.WebhookDeliveryNotFound()),
   WebhookLimitReached: wire(Domain.WebhookLimitReached, (b) => {

@@ -22,6 +22,7 @@ export const ProcessingDetails = Schema.Struct({
   completedAt: Schema.optional(Timestamp),
   failedAt: Schema.optional(Timestamp),
   canceledAt: Schema.optional(Timestamp),
+  returnedAt: Schema.optional(Timestamp),
   processingDurationMs: Schema.optional(Schema.Number),
   attempts: Schema.Int
 })
@@ -37,6 +38,7 @@ export const TransactionJson = Schema.Struct({
   createdAt: Timestamp,
   updatedAt: Timestamp,
   failureReason: Schema.optional(Schema.String),
+  returnReason: Schema.optional(Schema.String),
   processingDetails: ProcessingDetails
 }).annotations({ identifier: "Transaction" })
 export type TransactionJson = typeof TransactionJson.Type

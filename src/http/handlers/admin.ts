@@ -3,10 +3,11 @@ import { Effect } from "effect"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
+import { PayoutChanges } from "../../programs/PayoutChanges.js"
 import { CurrentAdmin } from "../api/auth.js"
-import { CreateUserBody, UpdateUserBody } from "../api/bodies.js"
+import { CreateUserBody, ReturnBody, UpdateUserBody } from "../api/bodies.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { differenceJson, userJson } from "../json.js"
+import { differenceJson, transactionJson, userJson } from "../json.js"
 import { idempotencyKey, readBody, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
 
@@ -14,6 +15,7 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
   Effect.gen(function* () {
     const store = yield* PayoutStore
     const accounts = yield* Accounts
+    const changes = yield* PayoutChanges
 
     return handlers
       .handleRaw(
@@ -52,6 +54,15 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
             currency: credited.currency,
             available: toDecimalNumber(credited.available)
           }
+        })
+      )
+      .handleRaw(
+        "recordReturn",
+        Effect.fn("http.admin.recordReturn")(function* ({ path }) {
+          const body = yield* readBody(ReturnBody, "return")
+          const finish = yield* changes.recordReturn(yield* CurrentAdmin, path.transactionId, body.reason)
+          if (!finish.moved) yield* withResponseHeaders({ "idempotent-replayed": "true" })
+          return { success: true as const, transaction: transactionJson(finish.transaction) }
         })
       )
       .handle(

@@ -15,7 +15,7 @@ import {
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { RateLimiter } from "../../ports/RateLimiter.js"
-import { PayoutCancellation } from "../../programs/PayoutCancellation.js"
+import { PayoutChanges } from "../../programs/PayoutChanges.js"
 import { type Accepted, PayoutIntake } from "../../programs/PayoutIntake.js"
 import { Settings } from "../../settings.js"
 import { CurrentActor, PayoutRateLimit } from "../api/auth.js"
@@ -86,7 +86,7 @@ export const PayoutRateLimitLive = Layer.effect(
 export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handlers) =>
   Effect.gen(function* () {
     const intake = yield* PayoutIntake
-    const cancellation = yield* PayoutCancellation
+    const cancellation = yield* PayoutChanges
     const store = yield* PayoutStore
 
     /** Someone else's payout is answered exactly like a missing one. */

@@ -15,6 +15,7 @@ import {
   PayoutEvent,
   Posting,
   Processing,
+  Returned,
   Scheduled,
   TransactionId,
   type TransactionStatus,
@@ -61,7 +62,8 @@ export const TransactionDoc = Schema.Union(
   Schema.Struct({ ...Processing.fields, _tag: status("processing"), amount: StoredMinor }),
   Schema.Struct({ ...Completed.fields, _tag: status("completed"), amount: StoredMinor }),
   Schema.Struct({ ...Failed.fields, _tag: status("failed"), amount: StoredMinor }),
-  Schema.Struct({ ...Canceled.fields, _tag: status("canceled"), amount: StoredMinor })
+  Schema.Struct({ ...Canceled.fields, _tag: status("canceled"), amount: StoredMinor }),
+  Schema.Struct({ ...Returned.fields, _tag: status("returned"), amount: StoredMinor })
 )
 
 export const PostingDoc = Schema.Struct({

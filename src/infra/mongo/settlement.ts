@@ -7,6 +7,7 @@ import {
   isHeldBy,
   isOpen,
   PayoutNotCancelable,
+  PayoutNotReturnable,
   type Processing,
   type ServiceUnavailable,
   type Transaction,
@@ -18,7 +19,14 @@ import type { Finish, PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { again, call, query, Retry, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
 
-type SettlementOps = "startProcessing" | "renewLease" | "deferAttempt" | "settle" | "release" | "cancel"
+type SettlementOps =
+  | "startProcessing"
+  | "renewLease"
+  | "deferAttempt"
+  | "settle"
+  | "release"
+  | "cancel"
+  | "recordReturn"
 
 /** The attempt's own document: processing, this attempt, this owner. The filter is the fence. */
 const heldBy = (ref: AttemptRef) => ({
@@ -155,6 +163,34 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
             if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
             yield* r.audit(
               { ...movesOf(t), action: "PAYOUT_CANCELED", details: { amount: t.amount, by } },
+              now,
+              session
+            )
+            const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
+            return { moved: true, transaction: next, events: [recorded] } satisfies Finish
+          })
+        )
+      )
+    }),
+
+    recordReturn: Effect.fn("MongoPayoutStore.recordReturn")(function* (transactionId, reason, by) {
+      const now = yield* Clock.currentTimeMillis
+      return yield* again(
+        transact(r.mongo, (session) =>
+          Effect.gen(function* () {
+            const t = yield* existing(transactionId, session)
+            if (t._tag === "returned") return { moved: false, transaction: t, events: [] } satisfies Finish
+            if (t._tag !== "completed") return yield* Effect.fail(new PayoutNotReturnable({ status: t._tag }))
+            const next = Txn.recordReturn(t, reason, by, now)
+            if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
+            const moved = yield* r.moveMoney(
+              { ...movesOf(t), kind: "RETURN", postingId: `${t.transactionId}:RETURN` },
+              now,
+              session
+            )
+            if (Option.isNone(moved)) return yield* Effect.dieMessage(`paid out does not cover ${t.transactionId}`)
+            yield* r.audit(
+              { ...movesOf(t), action: "PAYOUT_RETURNED", details: { amount: t.amount, reason, by } },
               now,
               session
             )

@@ -16,6 +16,7 @@ import {
   minor,
   open as openPayout,
   PayoutNotCancelable,
+  PayoutNotReturnable,
   type Posting,
   type PostingKind,
   type Processing,
@@ -51,6 +52,8 @@ const apply = (a: Account, kind: PostingKind, amount: Minor): Account => {
       return { ...a, held: minor(a.held - amount), paidOut: minor(a.paidOut + amount) }
     case "RELEASE":
       return { ...a, held: minor(a.held - amount), available: minor(a.available + amount) }
+    case "RETURN":
+      return { ...a, paidOut: minor(a.paidOut - amount), available: minor(a.available + amount) }
   }
 }
 
@@ -274,6 +277,27 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
             now
           )
           audit(t.userId, t.transactionId, "PAYOUT_CANCELED", { amount: t.amount, by }, now)
+          return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
+        })
+      ),
+
+    recordReturn: (transactionId, reason, by) =>
+      atomically((now) =>
+        Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, PayoutNotReturnable> => {
+          if (t._tag === "returned") return Effect.succeed({ moved: false, transaction: t, events: [] })
+          if (t._tag !== "completed") return Effect.fail(new PayoutNotReturnable({ status: t._tag }))
+          const next = Txn.recordReturn(t, reason, by, now)
+          transactions.set(t.transactionId, next)
+          const after = moveMoney(
+            t.userId,
+            t.currency,
+            "RETURN",
+            t.amount,
+            t.transactionId,
+            `${t.transactionId}:RETURN`,
+            now
+          )
+          audit(t.userId, t.transactionId, "PAYOUT_RETURNED", { amount: t.amount, reason, by }, now)
           return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
         })
       ),

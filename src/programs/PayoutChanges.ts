@@ -1,7 +1,9 @@
 import { Context, Effect, Layer, Metric, Option } from "effect"
 import {
   type Actor,
+  type Authorized,
   type PayoutNotCancelable,
+  type PayoutNotReturnable,
   readOwned,
   type ServiceUnavailable,
   type Transaction,
@@ -15,7 +17,7 @@ import { announce } from "./announce.js"
 import { makeDeliveredMarker } from "./deliveredMarker.js"
 import { payoutsFinished } from "./metrics.js"
 
-export interface PayoutCancellationShape {
+export interface PayoutChangesShape {
   /**
    * Cancels the payout for its owner or an admin while no worker has claimed it:
    * the hold goes back to available and PAYOUT_CANCELED is announced. A repeat
@@ -25,6 +27,12 @@ export interface PayoutCancellationShape {
     actor: Actor,
     transactionId: TransactionId
   ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | ServiceUnavailable>
+  /** An admin records that the bank sent a completed payout back: paid out → available, PAYOUT_RETURNED, once. */
+  readonly recordReturn: (
+    admin: Authorized<"admin">,
+    transactionId: TransactionId,
+    reason: string
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotReturnable | ServiceUnavailable>
 }
 
 const owned = readOwned<Transaction>()
@@ -34,7 +42,7 @@ const make = Effect.gen(function* () {
   const bus = yield* EventBus
   const mark = yield* makeDeliveredMarker(yield* EventLog, "bus")
 
-  const cancel = Effect.fn("PayoutCancellation.cancel")(function* (actor: Actor, transactionId: TransactionId) {
+  const cancel = Effect.fn("PayoutChanges.cancel")(function* (actor: Actor, transactionId: TransactionId) {
     const found = yield* store.getTransaction(transactionId)
     // someone else's payout is answered exactly like a missing one
     if (Option.isNone(found)) return yield* new TransactionNotFound({ transactionId })
@@ -45,12 +53,21 @@ const make = Effect.gen(function* () {
     return finish
   })
 
-  return { cancel } satisfies PayoutCancellationShape
+  const recordReturn = Effect.fn("PayoutChanges.recordReturn")(function* (
+    admin: Authorized<"admin">,
+    transactionId: TransactionId,
+    reason: string
+  ) {
+    const finish = yield* store.recordReturn(transactionId, reason, admin.actor.userId)
+    yield* announce(bus, mark, finish.events)
+    if (finish.moved) yield* Metric.increment(Metric.tagged(payoutsFinished, "status", "returned"))
+    return finish
+  })
+
+  return { cancel, recordReturn } satisfies PayoutChangesShape
 })
 
-export class PayoutCancellation extends Context.Tag("swiftpay/PayoutCancellation")<
-  PayoutCancellation,
-  PayoutCancellationShape
->() {
-  static readonly layer = Layer.scoped(PayoutCancellation, make)
+/** What happens to a payout after intake, asked for over the API: a cancel, a return. */
+export class PayoutChanges extends Context.Tag("swiftpay/PayoutChanges")<PayoutChanges, PayoutChangesShape>() {
+  static readonly layer = Layer.scoped(PayoutChanges, make)
 }
