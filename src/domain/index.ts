@@ -1,4 +1,5 @@
 export * from "./account.js"
+export * from "./changes.js"
 export * from "./creditRequest.js"
 export * from "./errors.js"
 export * from "./events.js"

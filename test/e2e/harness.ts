@@ -138,3 +138,15 @@ export type Server = Awaited<ReturnType<typeof startServer>>
 
 export const user = (id: string): Actor => ({ userId: UserId.make(id), role: "user" })
 export const admin: Actor = { userId: UserId.make("admin"), role: "admin" }
+
+/** A user of one test file, created and credited through the admin API; returns its token. */
+export const fundedUser = async (server: Server, userId: string, amount = "100.00") => {
+  const root = await server.token(admin)
+  await server.request("POST", "/api/admin/users", { token: root, body: { userId, currency: "USD" } })
+  await server.request("POST", `/api/admin/users/${userId}/credit`, {
+    token: root,
+    body: { amount, currency: "USD" },
+    headers: { "idempotency-key": `fund-${userId}` }
+  })
+  return server.token(user(userId))
+}

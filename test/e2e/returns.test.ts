@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { admin, type Server, startServer, user } from "./harness.js"
+import { admin, fundedUser, type Server, startServer } from "./harness.js"
 
 let server: Server
 let root: string
@@ -7,15 +7,10 @@ let owner: string
 const USER = "return_rita"
 
 beforeAll(async () => {
-  server = await startServer()
+  // a rail slow enough that the payout is surely not completed yet when the early return is tried
+  server = await startServer({ config: { PAYOUT_PROCESSING_DELAY_MS: "800" } })
   root = await server.token(admin)
-  await server.request("POST", "/api/admin/users", { token: root, body: { userId: USER, currency: "USD" } })
-  await server.request("POST", `/api/admin/users/${USER}/credit`, {
-    token: root,
-    body: { amount: "50.00", currency: "USD" },
-    headers: { "idempotency-key": "fund-return" }
-  })
-  owner = await server.token(user(USER))
+  owner = await fundedUser(server, USER, "50.00")
 })
 afterAll(() => server.stop())
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { admin, type Server, startServer, user } from "./harness.js"
+import { fundedUser, type Server, startServer } from "./harness.js"
 
 let server: Server
 let owner: string
@@ -18,14 +18,7 @@ const balance = async () => {
 
 beforeAll(async () => {
   server = await startServer({ config: CONFIG })
-  const root = await server.token(admin)
-  await server.request("POST", "/api/admin/users", { token: root, body: { userId: USER, currency: "USD" } })
-  await server.request("POST", `/api/admin/users/${USER}/credit`, {
-    token: root,
-    body: { amount: "100.00", currency: "USD" },
-    headers: { "idempotency-key": "fund-sched" }
-  })
-  owner = await server.token(user(USER))
+  owner = await fundedUser(server, USER, "100.00")
 })
 afterAll(() => server.stop())
 

@@ -2,13 +2,16 @@ import { Clock, Effect, Option } from "effect"
 import type { ClientSession } from "mongodb"
 import {
   type AttemptRef,
+  type ChangeDecision,
+  cancelDecision,
   claimDecision,
   GIVEN_UP,
   isHeldBy,
   isOpen,
-  PayoutNotCancelable,
-  PayoutNotReturnable,
+  type PayoutNotCancelable,
+  type PayoutNotReturnable,
   type Processing,
+  returnDecision,
   type ServiceUnavailable,
   type Transaction,
   type TransactionId,
@@ -83,6 +86,34 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
       )
     )
 
+  /** A change a client asked for, decided by the domain; the replace's compare-and-set excludes a racing claim. */
+  const change = <E extends PayoutNotCancelable | PayoutNotReturnable>(
+    transactionId: TransactionId,
+    now: number,
+    decide: (t: Transaction) => ChangeDecision<E>
+  ): Effect.Effect<Finish, E | TransactionNotFound | ServiceUnavailable> =>
+    again(
+      transact(r.mongo, (session) =>
+        Effect.gen(function* () {
+          const t = yield* existing(transactionId, session)
+          const decision = decide(t)
+          if (decision._tag === "Done") return { moved: false, transaction: t, events: [] } satisfies Finish
+          if (decision._tag === "Refused") return yield* Effect.fail(decision.error)
+          const { next, kind, postingSuffix, action, details } = decision.change
+          if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
+          const moved = yield* r.moveMoney(
+            { ...movesOf(t), kind, postingId: `${t.transactionId}:${postingSuffix}` },
+            now,
+            session
+          )
+          if (Option.isNone(moved)) return yield* Effect.dieMessage(`${kind} not covered for ${t.transactionId}`)
+          yield* r.audit({ ...movesOf(t), action, details }, now, session)
+          const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
+          return { moved: true, transaction: next, events: [recorded] } satisfies Finish
+        })
+      )
+    )
+
   return {
     startProcessing: Effect.fn("MongoPayoutStore.startProcessing")(function* (transactionId, expectedAttempts, lease) {
       const now = yield* Clock.currentTimeMillis
@@ -146,59 +177,12 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
 
     cancel: Effect.fn("MongoPayoutStore.cancel")(function* (transactionId, by) {
       const now = yield* Clock.currentTimeMillis
-      return yield* again(
-        transact(r.mongo, (session) =>
-          Effect.gen(function* () {
-            const t = yield* existing(transactionId, session)
-            if (t._tag === "canceled") return { moved: false, transaction: t, events: [] } satisfies Finish
-            if (!Txn.isCancelable(t)) return yield* Effect.fail(new PayoutNotCancelable({ status: t._tag }))
-            const next = Txn.cancel(t, by, now)
-            // the claim's compare-and-set and this one exclude each other: one of them finds the document changed
-            if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
-            const moved = yield* r.moveMoney(
-              { ...movesOf(t), kind: "RELEASE", postingId: `${t.transactionId}:CANCEL` },
-              now,
-              session
-            )
-            if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
-            yield* r.audit(
-              { ...movesOf(t), action: "PAYOUT_CANCELED", details: { amount: t.amount, by } },
-              now,
-              session
-            )
-            const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
-            return { moved: true, transaction: next, events: [recorded] } satisfies Finish
-          })
-        )
-      )
+      return yield* change(transactionId, now, (t) => cancelDecision(t, by, now))
     }),
 
     recordReturn: Effect.fn("MongoPayoutStore.recordReturn")(function* (transactionId, reason, by) {
       const now = yield* Clock.currentTimeMillis
-      return yield* again(
-        transact(r.mongo, (session) =>
-          Effect.gen(function* () {
-            const t = yield* existing(transactionId, session)
-            if (t._tag === "returned") return { moved: false, transaction: t, events: [] } satisfies Finish
-            if (t._tag !== "completed") return yield* Effect.fail(new PayoutNotReturnable({ status: t._tag }))
-            const next = Txn.recordReturn(t, reason, by, now)
-            if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
-            const moved = yield* r.moveMoney(
-              { ...movesOf(t), kind: "RETURN", postingId: `${t.transactionId}:RETURN` },
-              now,
-              session
-            )
-            if (Option.isNone(moved)) return yield* Effect.dieMessage(`paid out does not cover ${t.transactionId}`)
-            yield* r.audit(
-              { ...movesOf(t), action: "PAYOUT_RETURNED", details: { amount: t.amount, reason, by } },
-              now,
-              session
-            )
-            const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
-            return { moved: true, transaction: next, events: [recorded] } satisfies Finish
-          })
-        )
-      )
+      return yield* change(transactionId, now, (t) => returnDecision(t, reason, by, now))
     }),
 
     release: Effect.fn("MongoPayoutStore.release")(function* (ref, reason) {

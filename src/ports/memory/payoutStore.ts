@@ -5,7 +5,9 @@ import {
   type AttemptRef,
   type AuditAction,
   type AuditEntry,
+  type ChangeDecision,
   type Currency,
+  cancelDecision,
   creditResult,
   emptyAccount,
   IdempotencyKeyInUse,
@@ -15,13 +17,12 @@ import {
   makePosting,
   minor,
   open as openPayout,
-  PayoutNotCancelable,
-  PayoutNotReturnable,
   type Posting,
   type PostingKind,
   type Processing,
   payoutResult,
   reconcile,
+  returnDecision,
   type Transaction,
   TransactionNotFound,
   type User,
@@ -137,6 +138,32 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         )
         audit(t.userId, t.transactionId, action, details, now)
         return { moved: true, transaction: next, events: [events.append(next, after.available, now)] }
+      })
+    )
+
+  /** A change a client asked for, decided by the domain, written with its money move, audit entry and event. */
+  const change = <E>(
+    transactionId: Transaction["transactionId"],
+    decide: (t: Transaction, now: number) => ChangeDecision<E>
+  ) =>
+    atomically((now) =>
+      Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, E> => {
+        const decision = decide(t, now)
+        if (decision._tag === "Done") return Effect.succeed({ moved: false, transaction: t, events: [] })
+        if (decision._tag === "Refused") return Effect.fail(decision.error)
+        const { next, kind, postingSuffix, action, details } = decision.change
+        transactions.set(t.transactionId, next)
+        const after = moveMoney(
+          t.userId,
+          t.currency,
+          kind,
+          t.amount,
+          t.transactionId,
+          `${t.transactionId}:${postingSuffix}`,
+          now
+        )
+        audit(t.userId, t.transactionId, action, details, now)
+        return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
       })
     )
 
@@ -260,47 +287,9 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         details: { amount: t.amount, reason, attempts: t.attempts }
       })),
 
-    cancel: (transactionId, by) =>
-      atomically((now) =>
-        Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, PayoutNotCancelable> => {
-          if (t._tag === "canceled") return Effect.succeed({ moved: false, transaction: t, events: [] })
-          if (!Txn.isCancelable(t)) return Effect.fail(new PayoutNotCancelable({ status: t._tag }))
-          const next = Txn.cancel(t, by, now)
-          transactions.set(t.transactionId, next)
-          const after = moveMoney(
-            t.userId,
-            t.currency,
-            "RELEASE",
-            t.amount,
-            t.transactionId,
-            `${t.transactionId}:CANCEL`,
-            now
-          )
-          audit(t.userId, t.transactionId, "PAYOUT_CANCELED", { amount: t.amount, by }, now)
-          return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
-        })
-      ),
+    cancel: (transactionId, by) => change(transactionId, (t, now) => cancelDecision(t, by, now)),
 
-    recordReturn: (transactionId, reason, by) =>
-      atomically((now) =>
-        Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, PayoutNotReturnable> => {
-          if (t._tag === "returned") return Effect.succeed({ moved: false, transaction: t, events: [] })
-          if (t._tag !== "completed") return Effect.fail(new PayoutNotReturnable({ status: t._tag }))
-          const next = Txn.recordReturn(t, reason, by, now)
-          transactions.set(t.transactionId, next)
-          const after = moveMoney(
-            t.userId,
-            t.currency,
-            "RETURN",
-            t.amount,
-            t.transactionId,
-            `${t.transactionId}:RETURN`,
-            now
-          )
-          audit(t.userId, t.transactionId, "PAYOUT_RETURNED", { amount: t.amount, reason, by }, now)
-          return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
-        })
-      ),
+    recordReturn: (transactionId, reason, by) => change(transactionId, (t, now) => returnDecision(t, reason, by, now)),
 
     getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
 
