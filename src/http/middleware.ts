@@ -51,7 +51,8 @@ const corsOptions = Effect.map(Settings.corsOrigin, (origin) => {
       "RateLimit-Reset",
       "Retry-After",
       "Idempotent-Replayed",
-      "Request-Id"
+      "Request-Id",
+      "Location"
     ],
     maxAge: 600
   }
