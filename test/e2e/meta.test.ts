@@ -103,6 +103,7 @@ describe("meta endpoints and the edge", () => {
     expect(r.headers.get("referrer-policy")).toBe("no-referrer")
     expect(r.headers.get("x-powered-by")).toBeNull()
     expect(r.headers.get("access-control-allow-origin")).toBe("https://app.example.com")
+    expect(r.headers.get("access-control-expose-headers")).toMatch(/Location/)
     const preflight = await server.request("OPTIONS", "/api/payout", {
       headers: { origin: "https://app.example.com", "access-control-request-method": "POST" }
     })
