@@ -1,7 +1,7 @@
 import { PayoutNotCancelable, PayoutNotReturnable } from "./errors.js"
 import type { UserId } from "./ids.js"
 import type { AuditAction, PostingKind } from "./ledger.js"
-import { cancel, isCancelable, recordReturn, type Transaction } from "./transaction.js"
+import { cancel, complete, fail, isCancelable, type Processing, recordReturn, type Transaction } from "./transaction.js"
 
 /** A change a client asks for after intake: the new state, its money move and its audit entry. */
 export interface PayoutChange {
@@ -59,3 +59,21 @@ export const returnDecision = (
             details: { amount: t.amount, reason, by }
           }
         }
+
+/** processing → completed, held → paid out: the attempt's success. */
+export const settleChange = (t: Processing, at: number): PayoutChange => ({
+  next: complete(t, at),
+  kind: "SETTLE",
+  postingSuffix: "SETTLE",
+  action: "PAYOUT_COMPLETED",
+  details: { amount: t.amount, attempts: t.attempts }
+})
+
+/** processing → failed, held → available: the rail declined, or retries ran out. */
+export const releaseChange = (t: Processing, reason: string, at: number): PayoutChange => ({
+  next: fail(t, reason, at),
+  kind: "RELEASE",
+  postingSuffix: "RELEASE",
+  action: "PAYOUT_FAILED",
+  details: { amount: t.amount, reason, attempts: t.attempts }
+})

@@ -8,11 +8,14 @@ import {
   GIVEN_UP,
   isHeldBy,
   isOpen,
+  type PayoutChange,
   type PayoutNotCancelable,
   type PayoutNotReturnable,
   type Processing,
+  releaseChange,
   returnDecision,
   type ServiceUnavailable,
+  settleChange,
   type Transaction,
   type TransactionId,
   TransactionNotFound
@@ -53,36 +56,39 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
       })
     )
 
-  /** processing → completed/failed with its money move and audit entry, if the attempt still holds it. */
+  /**
+   * A change's new state (a compare-and-set on the document as read: a racing
+   * writer makes it run again), its money move, audit entry and event.
+   */
+  const write = (t: Transaction, change: PayoutChange, now: number, session: ClientSession) =>
+    Effect.gen(function* () {
+      const { next, kind, postingSuffix, action, details } = change
+      if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
+      const moved = yield* r.moveMoney(
+        { ...movesOf(t), kind, postingId: `${t.transactionId}:${postingSuffix}` },
+        now,
+        session
+      )
+      if (Option.isNone(moved)) return yield* Effect.dieMessage(`${kind} not covered for ${t.transactionId}`)
+      yield* r.audit({ ...movesOf(t), action, details }, now, session)
+      const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
+      const finished: Finish = { moved: true, transaction: next, events: [recorded] }
+      return finished
+    })
+
+  /** processing → completed/failed, if the attempt still holds it. */
   const finish = (
     ref: AttemptRef,
     now: number,
-    step: (t: Processing) => {
-      readonly next: Transaction
-      readonly kind: "SETTLE" | "RELEASE"
-      readonly audit: {
-        readonly action: "PAYOUT_COMPLETED" | "PAYOUT_FAILED"
-        readonly details: Record<string, unknown>
-      }
-    }
+    step: (t: Processing) => PayoutChange
   ): Effect.Effect<Finish, TransactionNotFound | ServiceUnavailable> =>
     again(
       transact(r.mongo, (session) =>
-        Effect.gen(function* () {
-          const t = yield* existing(ref.transactionId, session)
-          if (!isHeldBy(t, ref)) return { moved: false, transaction: t, events: [] }
-          const { next, kind, audit } = step(t)
-          if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
-          const moved = yield* r.moveMoney(
-            { ...movesOf(t), kind, postingId: `${t.transactionId}:${kind}` },
-            now,
-            session
-          )
-          if (Option.isNone(moved)) return yield* Effect.dieMessage(`held does not cover ${t.transactionId}`)
-          yield* r.audit({ ...movesOf(t), ...audit }, now, session)
-          const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
-          return { moved: true, transaction: next, events: [recorded] }
-        })
+        Effect.flatMap(existing(ref.transactionId, session), (t) =>
+          isHeldBy(t, ref)
+            ? write(t, step(t), now, session)
+            : Effect.succeed<Finish>({ moved: false, transaction: t, events: [] })
+        )
       )
     )
 
@@ -99,17 +105,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
           const decision = decide(t)
           if (decision._tag === "Done") return { moved: false, transaction: t, events: [] } satisfies Finish
           if (decision._tag === "Refused") return yield* Effect.fail(decision.error)
-          const { next, kind, postingSuffix, action, details } = decision.change
-          if (!(yield* r.replaceTransaction(t, next, session))) return yield* Effect.fail(new Retry())
-          const moved = yield* r.moveMoney(
-            { ...movesOf(t), kind, postingId: `${t.transactionId}:${postingSuffix}` },
-            now,
-            session
-          )
-          if (Option.isNone(moved)) return yield* Effect.dieMessage(`${kind} not covered for ${t.transactionId}`)
-          yield* r.audit({ ...movesOf(t), action, details }, now, session)
-          const recorded = yield* r.recordEvent(next, moved.value.available, now, session)
-          return { moved: true, transaction: next, events: [recorded] } satisfies Finish
+          return yield* write(t, decision.change, now, session)
         })
       )
     )
@@ -168,11 +164,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
 
     settle: Effect.fn("MongoPayoutStore.settle")(function* (ref) {
       const now = yield* Clock.currentTimeMillis
-      return yield* finish(ref, now, (t) => ({
-        next: Txn.complete(t, now),
-        kind: "SETTLE",
-        audit: { action: "PAYOUT_COMPLETED", details: { amount: t.amount, attempts: t.attempts } }
-      }))
+      return yield* finish(ref, now, (t) => settleChange(t, now))
     }),
 
     cancel: Effect.fn("MongoPayoutStore.cancel")(function* (transactionId, by) {
@@ -187,11 +179,7 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
 
     release: Effect.fn("MongoPayoutStore.release")(function* (ref, reason) {
       const now = yield* Clock.currentTimeMillis
-      return yield* finish(ref, now, (t) => ({
-        next: Txn.fail(t, reason, now),
-        kind: "RELEASE",
-        audit: { action: "PAYOUT_FAILED", details: { amount: t.amount, reason, attempts: t.attempts } }
-      }))
+      return yield* finish(ref, now, (t) => releaseChange(t, reason, now))
     })
   }
 }

@@ -17,12 +17,15 @@ import {
   makePosting,
   minor,
   open as openPayout,
+  type PayoutChange,
   type Posting,
   type PostingKind,
   type Processing,
   payoutResult,
   reconcile,
+  releaseChange,
   returnDecision,
+  settleChange,
   type Transaction,
   TransactionNotFound,
   type User,
@@ -109,39 +112,27 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
     return t ? Effect.succeed(t) : Effect.fail(new TransactionNotFound({ transactionId }))
   }
 
+  /** A change's new state, its money move, audit entry and event: always together. */
+  const write = (t: Transaction, change: PayoutChange, now: number): Finish => {
+    const { next, kind, postingSuffix, action, details } = change
+    transactions.set(t.transactionId, next)
+    const posting = `${t.transactionId}:${postingSuffix}`
+    const after = moveMoney(t.userId, t.currency, kind, t.amount, t.transactionId, posting, now)
+    audit(t.userId, t.transactionId, action, details, now)
+    return { moved: true, transaction: next, events: [events.append(next, after.available, now)] }
+  }
+
   /** processing → completed/failed with its money move and audit entry, only while `ref` holds the payout. */
-  const finish = (
-    ref: AttemptRef,
-    step: (
-      t: Processing,
-      now: number
-    ) => {
-      readonly next: Transaction
-      readonly kind: "SETTLE" | "RELEASE"
-      readonly action: "PAYOUT_COMPLETED" | "PAYOUT_FAILED"
-      readonly details: AuditEntry["details"]
-    }
-  ) =>
+  const finish = (ref: AttemptRef, step: (t: Processing, now: number) => PayoutChange) =>
     atomically((now) =>
-      Effect.map(findTransaction(ref.transactionId), (t): Finish => {
-        if (!Txn.isHeldBy(t, ref)) return { moved: false, transaction: t, events: [] }
-        const { next, kind, action, details } = step(t, now)
-        transactions.set(t.transactionId, next)
-        const after = moveMoney(
-          t.userId,
-          t.currency,
-          kind,
-          t.amount,
-          t.transactionId,
-          `${t.transactionId}:${kind}`,
-          now
-        )
-        audit(t.userId, t.transactionId, action, details, now)
-        return { moved: true, transaction: next, events: [events.append(next, after.available, now)] }
-      })
+      Effect.map(
+        findTransaction(ref.transactionId),
+        (t): Finish =>
+          Txn.isHeldBy(t, ref) ? write(t, step(t, now), now) : { moved: false, transaction: t, events: [] }
+      )
     )
 
-  /** A change a client asked for, decided by the domain, written with its money move, audit entry and event. */
+  /** A change a client asked for, decided by the domain. */
   const change = <E>(
     transactionId: Transaction["transactionId"],
     decide: (t: Transaction, now: number) => ChangeDecision<E>
@@ -151,19 +142,7 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         const decision = decide(t, now)
         if (decision._tag === "Done") return Effect.succeed({ moved: false, transaction: t, events: [] })
         if (decision._tag === "Refused") return Effect.fail(decision.error)
-        const { next, kind, postingSuffix, action, details } = decision.change
-        transactions.set(t.transactionId, next)
-        const after = moveMoney(
-          t.userId,
-          t.currency,
-          kind,
-          t.amount,
-          t.transactionId,
-          `${t.transactionId}:${postingSuffix}`,
-          now
-        )
-        audit(t.userId, t.transactionId, action, details, now)
-        return Effect.succeed({ moved: true, transaction: next, events: [events.append(next, after.available, now)] })
+        return Effect.succeed(write(t, decision.change, now))
       })
     )
 
@@ -271,21 +250,9 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         })
       ),
 
-    settle: (ref) =>
-      finish(ref, (t, now) => ({
-        next: Txn.complete(t, now),
-        kind: "SETTLE",
-        action: "PAYOUT_COMPLETED",
-        details: { amount: t.amount, attempts: t.attempts }
-      })),
+    settle: (ref) => finish(ref, (t, now) => settleChange(t, now)),
 
-    release: (ref, reason) =>
-      finish(ref, (t, now) => ({
-        next: Txn.fail(t, reason, now),
-        kind: "RELEASE",
-        action: "PAYOUT_FAILED",
-        details: { amount: t.amount, reason, attempts: t.attempts }
-      })),
+    release: (ref, reason) => finish(ref, (t, now) => releaseChange(t, reason, now)),
 
     cancel: (transactionId, by) => change(transactionId, (t, now) => cancelDecision(t, by, now)),
 
