@@ -19,6 +19,7 @@ import { signedMessage } from "./message.js"
 import { retryDelay } from "./retrySchedule.js"
 
 const FAN_OUT_BATCH = 500
+const webhooksLag = Metric.tagged(eventLag, "sink", "webhooks")
 /** A lease outlives the attempt it covers by this much, so it never runs out mid-request. */
 const LEASE_MARGIN_MS = 5_000
 
@@ -66,11 +67,12 @@ const make = Effect.gen(function* () {
 
   // enqueue before the mark: a crash between them repeats the enqueue, which adds nothing twice
   const fanOutOnce = Effect.gen(function* () {
-    yield* lagOf("webhooks")
     let total = 0
     for (;;) {
       const now = yield* Clock.currentTimeMillis
       const events = yield* log.pending("webhooks", { recordedBefore: now, limit: FAN_OUT_BATCH })
+      // the first batch starts with the oldest event not handed over: how far behind the fan-out is
+      if (total === 0) yield* Metric.set(webhooksLag, events[0] === undefined ? 0 : (now - events[0].recordedAt) / 1000)
       if (events.length === 0) break
       yield* store.enqueue(yield* deliveriesFor(events, now))
       yield* log.markDelivered(
@@ -82,16 +84,6 @@ const make = Effect.gen(function* () {
     }
     return total
   })
-
-  const lagOf = (sink: "webhooks") =>
-    Effect.gen(function* () {
-      const now = yield* Clock.currentTimeMillis
-      const [oldest] = yield* log.pending(sink, { recordedBefore: now, limit: 1 })
-      yield* Metric.set(
-        Metric.tagged(eventLag, "sink", sink),
-        oldest === undefined ? 0 : (now - oldest.recordedAt) / 1000
-      )
-    })
 
   const afterFailure = (number: number, what: string, now: number) =>
     Effect.map(
