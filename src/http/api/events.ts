@@ -3,18 +3,14 @@ import { Schema } from "effect"
 import { eventTypeList, PayoutEventType, says, UserId, WirePayoutEvent } from "../../domain/index.js"
 import { Authentication } from "./auth.js"
 import { ApiErrors } from "./errors.js"
+import { PageLimit } from "./schemas.js"
 
 export const EventsParams = Schema.Struct({
   after: Schema.optionalWith(
     Schema.String.annotations({ description: "an eventId of this user's: only the events after it" }),
     { exact: true }
   ),
-  limit: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations(
-      says("limit must be an integer from 1 to 100")
-    ),
-    { exact: true }
-  ),
+  limit: PageLimit,
   type: Schema.optionalWith(PayoutEventType.annotations(says(`type must be one of ${eventTypeList}`)), { exact: true }),
   userId: Schema.optionalWith(UserId.annotations({ description: "admin only: another user's events" }), {
     exact: true

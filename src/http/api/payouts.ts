@@ -4,7 +4,7 @@ import { Currency, says, TransactionId, TransactionStatus, UserId } from "../../
 import { Authentication, PayoutRateLimit } from "./auth.js"
 import { PayoutBody } from "./bodies.js"
 import { ApiErrors } from "./errors.js"
-import { AuditTrail, Balance, History, PayoutAccepted, TransactionFound } from "./schemas.js"
+import { AuditTrail, Balance, History, PageLimit, PayoutAccepted, TransactionFound } from "./schemas.js"
 
 export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
 export const UserPath = Schema.Struct({ userId: UserId })
@@ -15,12 +15,7 @@ export const IdempotencyHeaders = Schema.Struct({
 })
 
 export const HistoryParams = Schema.Struct({
-  limit: Schema.optionalWith(
-    Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations(
-      says("limit must be an integer from 1 to 100")
-    ),
-    { exact: true }
-  ),
+  limit: PageLimit,
   status: Schema.optionalWith(
     TransactionStatus.annotations(says(`status must be one of ${TransactionStatus.literals.join(", ")}`)),
     { exact: true }

@@ -1,9 +1,17 @@
 import { Schema } from "effect"
-import { Currency, TransactionId, TransactionStatus, UserId, UserStatus } from "../../domain/index.js"
+import { Currency, says, TransactionId, TransactionStatus, UserId, UserStatus } from "../../domain/index.js"
 
 /** Money as clients see it: a JSON number with at most 2 decimal places. */
 const Decimal = Schema.Number.annotations({ description: "decimal amount, at most 2 places", examples: [100.5] })
 const Timestamp = Schema.String.annotations({ description: "ISO 8601 date-time" })
+
+/** `limit=` of every paged list: 1..100 (each list has its own default). */
+export const PageLimit = Schema.optionalWith(
+  Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations(
+    says("limit must be an integer from 1 to 100")
+  ),
+  { exact: true }
+)
 
 export const PayoutAccepted = Schema.Struct({
   success: Schema.Literal(true),

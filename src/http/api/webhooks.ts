@@ -11,6 +11,7 @@ import {
 } from "../../domain/index.js"
 import { Authentication } from "./auth.js"
 import { ApiErrors } from "./errors.js"
+import { PageLimit } from "./schemas.js"
 
 const Timestamp = Schema.String.annotations({ description: "ISO 8601 date-time" })
 
@@ -158,12 +159,7 @@ export class WebhooksGroup extends HttpApiGroup.make("webhooks")
           cursor: Schema.optionalWith(Schema.String.annotations({ description: "the previous page's nextCursor" }), {
             exact: true
           }),
-          limit: Schema.optionalWith(
-            Schema.NumberFromString.pipe(Schema.int(), Schema.between(1, 100)).annotations(
-              says("limit must be an integer from 1 to 100")
-            ),
-            { exact: true }
-          )
+          limit: PageLimit
         })
       )
       .addSuccess(
