@@ -30,6 +30,8 @@ export interface EventQuery {
 export interface EventLogShape {
   /** The user's events after the cursor, oldest first. */
   readonly read: (query: EventQuery) => Effect.Effect<ReadonlyArray<StoredEvent>, ServiceUnavailable>
+  /** The sequence of the user's newest event (0: none yet). */
+  readonly latest: (userId: UserId) => Effect.Effect<number, ServiceUnavailable>
   /** Events `sink` has not been handed yet, recorded at or before `recordedBefore`, oldest first. */
   readonly pending: (
     sink: EventSink,

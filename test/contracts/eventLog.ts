@@ -34,6 +34,19 @@ export const eventLogContract = (name: string, layer: Layer.Layer<PayoutStore | 
       const test = <A, E>(title: string, body: () => Effect.Effect<A, E, PayoutStore | EventLog>) =>
         it.effect(title, () => Effect.zipRight(TestClock.setTime(Date.now()), Effect.suspend(body)))
 
+      test("latest is the user's newest sequence, 0 before any event, never another user's", () =>
+        Effect.gen(function* () {
+          const log = yield* EventLog
+          const userId = yield* fundedUser(1_000)
+          const other = yield* fundedUser(1_000)
+          expect(yield* log.latest(userId)).toBe(0)
+          yield* runPayout(userId, 100)
+          yield* runPayout(other, 100, "declined")
+          yield* runPayout(other, 100)
+          expect(yield* log.latest(userId)).toBe(3)
+          expect(yield* log.latest(other)).toBe(6)
+        }))
+
       test("each transition records its event in the same step, with the balance as written", () =>
         Effect.gen(function* () {
           const userId = yield* fundedUser(1_000)

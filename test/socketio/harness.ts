@@ -53,15 +53,24 @@ export const Served = HttpServerRuntime.drain({ drainTimeout: Duration.zero }).p
   )
 )
 
-export const Infra = Layer.mergeAll(
-  NodeServerLive,
-  MemoryEventBus.layer,
-  MemoryStore.layer,
-  JoseJwt.layer({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
-)
+const infraWith = <R>(bus: Layer.Layer<EventBus, never, R>) =>
+  Layer.mergeAll(
+    NodeServerLive,
+    bus,
+    MemoryStore.layer,
+    JoseJwt.layer({ secret: Redacted.make(SECRET), maxTtlSeconds: 86_400 })
+  )
 
-export const hubLayer = (options: WsHubOptions = {}) =>
-  Layer.provide(WsHub.layer({ responseHeaders: SECURITY_HEADERS, ...options }), Served).pipe(Layer.provideMerge(Infra))
+export const Infra = infraWith(MemoryEventBus.layer)
+
+/** The hub on the memory infrastructure; `bus` replaces the memory EventBus. */
+export const hubLayer = <R = never>(
+  options: WsHubOptions = {},
+  bus: Layer.Layer<EventBus, never, R> = MemoryEventBus.layer as Layer.Layer<EventBus, never, R>
+) =>
+  Layer.provide(WsHub.layer({ responseHeaders: SECURITY_HEADERS, ...options }), Served).pipe(
+    Layer.provideMerge(infraWith(bus))
+  )
 
 export const HubLive = hubLayer()
 

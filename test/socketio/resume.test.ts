@@ -1,10 +1,12 @@
-import { describe, expect } from "@effect/vitest"
-import { Effect } from "effect"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer, PubSub } from "effect"
 import { attemptOf, eventIdOf, minor, TransactionId, UserId } from "../../src/domain/index.js"
+import { EventBus } from "../../src/ports/EventBus.js"
 import { EventLog } from "../../src/ports/EventLog.js"
+import * as MemoryEventBus from "../../src/ports/memory/eventBus.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
 import { ask, connect, refusal, takeUntil } from "./client.js"
-import { baseUrl, hubTest, publishAll, tokenFor } from "./harness.js"
+import { baseUrl, hubLayer, hubTest, publishAll, tokenFor } from "./harness.js"
 
 let n = 0
 const txn = () => TransactionId.make(`TXN_RESUME_${(n++).toString(16).toUpperCase().padStart(16, "0")}`)
@@ -78,5 +80,41 @@ describe("WsHub resume (lastEventId)", () => {
       })
       expect(message).toContain("lastEventId")
     })
+  )
+})
+
+/** What the Redis bus announces once its subscription is back after a loss; published by the test. */
+class Gaps extends Context.Tag("test/Gaps")<Gaps, PubSub.PubSub<void>>() {}
+
+/** The memory bus with a subscription that can be lost: events not published are the outage's, `Gaps` its end. */
+const LossyBus = Layer.scoped(
+  EventBus,
+  Effect.gen(function* () {
+    const bus = yield* MemoryEventBus.make
+    const gaps = yield* Gaps
+    return EventBus.of({ ...bus, resubscribed: PubSub.subscribe(gaps) })
+  })
+)
+
+const lossyHub = hubLayer({}, LossyBus).pipe(Layer.provideMerge(Layer.effect(Gaps, PubSub.unbounded<void>())))
+
+describe("WsHub catch-up after the bus lost its subscription", () => {
+  it.live("each socket is sent, from the log, the events published while the bus was down, then goes live", () =>
+    Effect.gen(function* () {
+      const userId = UserId.make("catchup_a")
+      yield* userWithHistory(userId, 1)
+      // no lastEventId: the socket starts at the user's newest event (3), and is sent nothing older
+      const client = yield* connect(yield* baseUrl, { token: yield* tokenFor(userId) })
+      yield* payOnce(userId) // 4, 5, 6: recorded while the bus was down, never published
+      yield* PubSub.publish(yield* Gaps, undefined)
+      const caught = yield* takeUntil(client, (f) => (f.payload as { sequence?: number }).sequence === 6)
+      expect(sequences(caught)).toEqual([4, 5, 6])
+      // the relay's repeat of 6 is dropped; the next payout is live again
+      const log = yield* EventLog
+      yield* payOnce(userId)
+      yield* publishAll((yield* log.read({ userId, after: 5, limit: 10 })).map((e) => e.event))
+      const live = yield* takeUntil(client, (f) => (f.payload as { sequence?: number }).sequence === 9)
+      expect(sequences(live)).toEqual([7, 8, 9])
+    }).pipe(Effect.scoped, Effect.provide(lossyHub))
   )
 })

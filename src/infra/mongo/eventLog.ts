@@ -29,6 +29,13 @@ export const make = Effect.gen(function* () {
         )
       ).pipe(Effect.flatMap((docs) => Effect.forEach(docs, toStored))),
 
+    latest: (userId) =>
+      query(call(() => events.find({ userId }).sort({ sequence: -1 }).limit(1).toArray())).pipe(
+        Effect.flatMap((docs) =>
+          docs[0] === undefined ? Effect.succeed(0) : Effect.map(toStored(docs[0]), (s) => s.sequence)
+        )
+      ),
+
     pending: (sink, { recordedBefore, limit }) =>
       query(
         call(() =>

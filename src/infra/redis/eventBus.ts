@@ -1,4 +1,4 @@
-import { Effect, Layer, ParseResult, PubSub, Queue, type Schedule, Schema, type Scope } from "effect"
+import { Effect, FiberSet, Layer, ParseResult, PubSub, Queue, type Schedule, Schema, type Scope } from "effect"
 import type { Redis } from "ioredis"
 import type { ServiceUnavailable } from "../../domain/errors.js"
 import { PayoutEvent } from "../../domain/events.js"
@@ -19,7 +19,8 @@ const decode = Schema.decodeUnknown(PayoutEventJson)
 /**
  * One Redis subscription per process on a dedicated connection (a subscribed
  * connection can run no other command), fanned out in memory to every local subscriber.
- * Redis pub/sub is at-most-once: events published while this connection is down are lost.
+ * Redis pub/sub is at-most-once: events published while this connection is down are lost,
+ * which `resubscribed` announces once it is back.
  */
 export const make = (
   redis: Redis,
@@ -36,6 +37,28 @@ export const make = (
       if (from === channel) Queue.unsafeOffer(frames, text)
     })
     yield* Effect.tryPromise(() => subscriber.subscribe(channel)).pipe(Effect.catchAll(unavailable))
+
+    // ioredis resubscribes on its own after a reconnect; subscribing again here (a no-op to Redis) tells us
+    // when the subscription is confirmed, and only then is the gap announced: a log read after it misses nothing
+    const gaps = yield* Effect.acquireRelease(PubSub.unbounded<void>(), PubSub.shutdown)
+    const runFork = yield* FiberSet.makeRuntime<never, void, never>()
+    let connectedBefore = true
+    subscriber.on("close", () => {
+      connectedBefore = false
+    })
+    subscriber.on("ready", () => {
+      if (connectedBefore) return
+      connectedBefore = true
+      runFork(
+        Effect.tryPromise(() => subscriber.subscribe(channel)).pipe(
+          Effect.zipRight(PubSub.publish(gaps, undefined)),
+          Effect.zipRight(Effect.logInfo("event bus: subscription back, subscribers catch up from the event log")),
+          Effect.catchAll((cause) =>
+            Effect.logWarning("event bus: resubscribe failed, the next reconnect retries", cause)
+          )
+        )
+      )
+    })
 
     yield* Queue.take(frames).pipe(
       Effect.flatMap((text) =>
@@ -58,7 +81,7 @@ export const make = (
       yield* Effect.tryPromise(() => redis.publish(channel, text)).pipe(Effect.catchAll(unavailable))
     })
 
-    return { publish, subscribe: PubSub.subscribe(hub) }
+    return { publish, subscribe: PubSub.subscribe(hub), resubscribed: PubSub.subscribe(gaps) }
   })
 
 export const layer = (options: RedisEventBusOptions = {}): Layer.Layer<EventBus, ServiceUnavailable, RedisClient> =>

@@ -97,6 +97,8 @@ export const make = (options: WsHubOptions = {}) =>
       runFork(Effect.catchAllDefect(effect, (defect) => Effect.logError("WsHub: a socket handler died", defect)))
     }
     const io = yield* attach(server, corsOf(options.corsOrigin), options.responseHeaders ?? {})
+    /** Each connected socket's inbox: work queued there runs in order with its frames. */
+    const receivers = new Map<string, (work: () => Effect.Effect<void>) => void>()
 
     io.use((socket, next) =>
       run(
@@ -116,9 +118,13 @@ export const make = (options: WsHubOptions = {}) =>
       const receive = (work: () => Effect.Effect<void>) => {
         if (!inbox.offer(work)) cutOff(socket, "too many pending frames")
       }
+      receivers.set(socket.id, receive)
       socket.on("authenticate", (frame) => receive(() => handlers.authenticate(socket, frame)))
       socket.on("subscribe", (frame) => receive(() => handlers.subscribe(socket, frame)))
-      socket.once("disconnect", () => run(inbox.close))
+      socket.once("disconnect", () => {
+        receivers.delete(socket.id)
+        run(inbox.close)
+      })
       // a handshake with lastEventId: its replay is the socket's first work
       if ([...(socket.data.streams?.values() ?? [])].some((s) => s.buffer !== undefined)) {
         receive(() => handlers.resume(socket))
@@ -130,6 +136,20 @@ export const make = (options: WsHubOptions = {}) =>
     const events = yield* bus.subscribe
     yield* Queue.take(events).pipe(
       Effect.flatMap((event) => fanOut(io, event)),
+      Effect.forever,
+      Effect.forkScoped
+    )
+    // the bus lost its subscription for a while: each socket catches up from the log, in its own inbox
+    const gaps = yield* bus.resubscribed
+    yield* Queue.take(gaps).pipe(
+      Effect.flatMap(() =>
+        Effect.sync(() => {
+          for (const [id, receive] of receivers) {
+            const socket = io.of("/").sockets.get(id)
+            if (socket !== undefined) receive(() => handlers.catchUp(socket))
+          }
+        })
+      ),
       Effect.forever,
       Effect.forkScoped
     )

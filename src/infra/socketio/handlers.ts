@@ -7,7 +7,7 @@ import type { IoSocket } from "./attach.js"
 import { AuthenticateFrame, describeParseError, failure, HandshakeAuth, SubscribeFrame } from "./frames.js"
 import { cutOff } from "./inbox.js"
 import type { SocketLimits } from "./limits.js"
-import { accept, newStream } from "./resume.js"
+import { accept, newStream, type Stream } from "./resume.js"
 
 /** Failures here are client-facing messages: they become `connect_error` or an `*_error` frame. */
 type Refusal = string
@@ -19,26 +19,26 @@ const decode =
 
 /**
  * Puts the socket in the room of the account it was authorized for, out of any
- * room a previous identity had. With `resumeAfter`, live events for that room are
+ * room a previous identity had. With `start.replay`, live events for that room are
  * held back (from before the join) until the replay has run.
  */
-const enter = (
-  socket: IoSocket,
-  actor: Verified,
-  account: Authorized<UserId>,
-  resumeAfter: number | undefined
-): Effect.Effect<void> =>
+const enter = (socket: IoSocket, actor: Verified, account: Authorized<UserId>, start: Start): Effect.Effect<void> =>
   Effect.promise(async () => {
     for (const room of [...socket.rooms].filter(isUserRoom)) await socket.leave(room)
     socket.data.actor = actor
     socket.data.expiresAt = actor.expiresAt
-    socket.data.streams = new Map([[account.target, newStream(resumeAfter, resumeAfter !== undefined)]])
+    socket.data.streams = new Map([[account.target, newStream(start.after, start.replay)]])
     await socket.join(userRoom(account.target))
   })
 
+/** Where a socket's stream of a user's events starts, and whether the log is replayed from there first. */
+interface Start {
+  readonly after: number | undefined
+  readonly replay: boolean
+}
+
 /** `lastEventId` as a sequence of `userId`'s events. */
-const resumePoint = (userId: UserId, lastEventId: string | undefined): Effect.Effect<number | undefined, Refusal> => {
-  if (lastEventId === undefined) return Effect.succeed(undefined)
+const resumePoint = (userId: UserId, lastEventId: string): Effect.Effect<number, Refusal> => {
   const parsed = parseEventId(lastEventId)
   return parsed !== undefined && parsed.userId === userId
     ? Effect.succeed(parsed.sequence)
@@ -50,14 +50,26 @@ const PAGE = 100
 export const makeHandlers = (jwt: JwtShape, log: EventLogShape, limits: Pick<SocketLimits, "maxAuthFailures">) => {
   const verify = (token: string) => Effect.mapError(jwt.verify(token), (e): Refusal => e.reason)
 
+  /**
+   * With `lastEventId`, the events after it are replayed. Without, the stream starts
+   * at the user's newest event, so that a catch-up after a bus outage knows where
+   * it is; a log that does not answer leaves it to the first live event.
+   */
+  const startOf = (userId: UserId, lastEventId: string | undefined): Effect.Effect<Start, Refusal> =>
+    lastEventId !== undefined
+      ? Effect.map(resumePoint(userId, lastEventId), (after) => ({ after, replay: true }))
+      : log.latest(userId).pipe(
+          Effect.map((after): Start => ({ after, replay: false })),
+          Effect.orElseSucceed((): Start => ({ after: undefined, replay: false }))
+        )
+
   /** Handshake `auth`: no token is an anonymous socket; a token that does not verify is refused. */
   const handshake = Effect.fn("WsHub.handshake")(function* (socket: IoSocket) {
     const { token, lastEventId } = yield* decode(HandshakeAuth, "handshake auth")(socket.handshake.auth)
     if (token === undefined) return
     const actor = yield* verify(token)
     const account = yield* Effect.mapError(actFor(actor, actor.userId), (e): Refusal => e.message)
-    const after = yield* resumePoint(account.target, lastEventId)
-    yield* enter(socket, actor, account, after)
+    yield* enter(socket, actor, account, yield* startOf(account.target, lastEventId))
   })
 
   /**
@@ -96,13 +108,29 @@ export const makeHandlers = (jwt: JwtShape, log: EventLogShape, limits: Pick<Soc
     return userId === undefined ? Effect.void : replay(socket, userId)
   }
 
+  /**
+   * After the bus lost its subscription: every stream that knows where it is
+   * replays the log from there (what the outage kept from it), then goes live again.
+   */
+  const catchUp = (socket: IoSocket) =>
+    Effect.forEach(
+      [...(socket.data.streams ?? new Map<string, Stream>())].filter(
+        ([, stream]) => stream.upTo !== undefined && stream.buffer === undefined
+      ),
+      ([userId, stream]) => {
+        stream.buffer = []
+        return replay(socket, userId as UserId)
+      },
+      { discard: true }
+    )
+
   const authenticate = Effect.fn("WsHub.authenticate")(function* (socket: IoSocket, frame: unknown) {
     const outcome = yield* Effect.either(
       Effect.gen(function* () {
         const { userId, token, lastEventId } = yield* decode(AuthenticateFrame, "authenticate frame")(frame)
         const actor = yield* verify(token)
         const account = yield* Effect.mapError(actFor(actor, userId), () => "token does not belong to this userId")
-        yield* enter(socket, actor, account, yield* resumePoint(account.target, lastEventId))
+        yield* enter(socket, actor, account, yield* startOf(account.target, lastEventId))
         return account.target
       })
     )
@@ -132,5 +160,5 @@ export const makeHandlers = (jwt: JwtShape, log: EventLogShape, limits: Pick<Soc
     else socket.emit("subscribed", { success: true, channels: outcome.right })
   })
 
-  return { handshake, authenticate, subscribe, resume }
+  return { handshake, authenticate, subscribe, resume, catchUp }
 }

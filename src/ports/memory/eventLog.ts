@@ -42,6 +42,8 @@ export const makeEventRecords = () => {
         return page
       }),
 
+    latest: (userId) => Effect.sync(() => sequences.get(userId) ?? 0),
+
     pending: (sink, { recordedBefore, limit }) =>
       Effect.sync(() => {
         const due: Array<StoredEvent> = []
