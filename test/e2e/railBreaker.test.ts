@@ -5,7 +5,10 @@ let server: Server
 let token: string
 
 beforeAll(async () => {
-  server = await startServer({ config: { RAIL_BREAKER_THRESHOLD: "2", RAIL_BREAKER_COOLDOWN_MS: "1500" } })
+  // the first retry comes well after both first attempts failed: a retry that succeeds in between closes the count
+  server = await startServer({
+    config: { RAIL_BREAKER_THRESHOLD: "2", RAIL_BREAKER_COOLDOWN_MS: "1500", RETRY_DELAY_MS: "1000" }
+  })
   token = await server.token(user("user_001"))
 })
 afterAll(() => server.stop())
@@ -17,6 +20,7 @@ describe("the rail circuit breaker on npm start", () => {
     expect((await detailed()).json).toMatchObject({ status: "healthy", circuits: { rail: "closed" } })
     const ids: Array<string> = []
     for (let i = 0; i < 2; i++) {
+      // `transient_fail` fails the first attempt only
       const r = await server.request("POST", "/api/payout", {
         token,
         body: { userId: "user_001", amount: 1, metadata: { simulate: "transient_fail" } }
