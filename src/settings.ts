@@ -1,6 +1,7 @@
 import { isIP } from "node:net"
 import { Config, ConfigError, Either, LogLevel, Option, Redacted } from "effect"
-import { parseAmount } from "./domain/money.js"
+import type { LimitDefaults } from "./domain/limits.js"
+import { type Currency, currencies, parseAmount } from "./domain/money.js"
 import { DEFAULT_SOCKET_LIMITS } from "./infra/socketio/limits.js"
 
 /**
@@ -127,6 +128,57 @@ const redis = Config.all({
   }))
 )
 
+/**
+ * A per-currency value: `500` for every currency, or `USD:500,EUR:400` (a
+ * currency not named has none). Empty: none for any.
+ */
+const perCurrency = <A>(name: string, what: string, parse: (text: string) => A | undefined) =>
+  parsed(name, (text): Either.Either<Partial<Record<Currency, A>>, string> => {
+    if (text === "") return Either.right({})
+    const problem = `must be ${what} for every currency, or a list like USD:${what === "a count" ? "100" : "5000.00"},EUR:... (currencies ${currencies.join(", ")}), got "${text}"`
+    if (!text.includes(":")) {
+      const all = parse(text)
+      return all === undefined
+        ? Either.left(problem)
+        : Either.right(Object.fromEntries(currencies.map((c) => [c, all])))
+    }
+    const out: Partial<Record<Currency, A>> = {}
+    for (const part of text.split(",")) {
+      const [code, value, ...rest] = part.trim().split(":")
+      const currency = currencies.find((c) => c === code?.trim().toUpperCase())
+      const parsedValue = value === undefined ? undefined : parse(value.trim())
+      if (currency === undefined || parsedValue === undefined || rest.length > 0 || currency in out) {
+        return Either.left(problem)
+      }
+      out[currency] = parsedValue
+    }
+    return Either.right(out)
+  }).pipe(Config.withDefault<Partial<Record<Currency, A>>>({}))
+
+/** DAILY_PAYOUT_AMOUNT_LIMIT and DAILY_PAYOUT_COUNT_LIMIT, merged per currency (unset: no limit). */
+const dailyPayoutLimits: Config.Config<LimitDefaults> = Config.all({
+  amount: perCurrency("DAILY_PAYOUT_AMOUNT_LIMIT", "a decimal amount", (text) =>
+    Either.getOrUndefined(
+      Either.filterOrLeft(
+        parseAmount(text),
+        (n) => n > 0,
+        () => "zero"
+      )
+    )
+  ),
+  count: perCurrency("DAILY_PAYOUT_COUNT_LIMIT", "a count", (text) =>
+    /^\d+$/.test(text) && Number(text) > 0 && Number.isSafeInteger(Number(text)) ? Number(text) : undefined
+  )
+}).pipe(
+  Config.map(({ amount, count }) =>
+    Object.fromEntries(
+      currencies
+        .filter((c) => amount[c] !== undefined || count[c] !== undefined)
+        .map((c) => [c, { amount: amount[c] ?? null, count: count[c] ?? null }])
+    )
+  )
+)
+
 /** JWT_MAX_TTL_SECONDS' default: a token may not expire later than a day from now. */
 export const DEFAULT_JWT_MAX_TTL_SECONDS = 86_400
 
@@ -175,6 +227,11 @@ export const Settings = {
   queueBreakerCooldownMs: int("QUEUE_BREAKER_COOLDOWN_MS", 2_000, 0),
   /** Where the simulated rail keeps its decisions and statement in Redis (gateway/worker runtimes). */
   railSimPrefix: Config.string("RAIL_SIM_PREFIX").pipe(Config.withDefault("railsim:")),
+  /** Per user and currency, per UTC day: checked in the reserve's own atomic step (a user's override wins). */
+  dailyPayoutLimits,
+  /** More than this many payouts for one user within VELOCITY_WINDOW_SECONDS: 429 VELOCITY_LIMIT (0: no check). */
+  velocityMaxPayouts: int("VELOCITY_MAX_PAYOUTS", 0),
+  velocityWindowSeconds: int("VELOCITY_WINDOW_SECONDS", 60, 1, 86_400),
   /** How far ahead `scheduledFor` may lie, in days. */
   scheduleMaxDays: int("SCHEDULE_MAX_DAYS", 90, 1, 3_650),
   /** A pending Idempotency-Key whose request died is taken over after this long. */

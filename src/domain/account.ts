@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import { UserId } from "./ids.js"
+import { DailyUsage, UserLimits } from "./limits.js"
 import { Currency, Minor } from "./money.js"
 
 export const UserStatus = Schema.Literal("active", "suspended", "closed")
@@ -11,7 +12,9 @@ export const User = Schema.Struct({
   email: Schema.NullOr(Schema.String),
   currency: Currency,
   status: UserStatus,
-  createdAt: Schema.Number
+  createdAt: Schema.Number,
+  /** An admin's overrides of the daily payout limits. */
+  limits: Schema.optional(UserLimits)
 })
 export type User = typeof User.Type
 
@@ -22,7 +25,9 @@ export const Account = Schema.Struct({
   available: Minor,
   held: Minor,
   paidOut: Minor,
-  funded: Minor
+  funded: Minor,
+  /** What was paid out from it on the last UTC day with a payout (daily limits). */
+  daily: Schema.optional(DailyUsage)
 })
 export type Account = typeof Account.Type
 

@@ -1,5 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Schema } from "effect"
+import { formatMinor } from "./money.js"
 
 /*
  * Errors a client can be answered with: each class carries its HTTP status (an
@@ -142,7 +143,62 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()
   }
 }
 
+export const DailyLimitInfo = Schema.Struct({
+  kind: Schema.Literal("amount", "count"),
+  currency: Schema.String,
+  max: Schema.Number,
+  used: Schema.Number,
+  remaining: Schema.Number
+}).annotations({ identifier: "DailyLimitInfo" })
+export type DailyLimitInfo = typeof DailyLimitInfo.Type
+
+/** A payout that would take the user past a daily limit of its currency; nothing moved. */
+export class LimitExceeded extends Schema.TaggedError<LimitExceeded>()(
+  "LimitExceeded",
+  {
+    kind: Schema.Literal("amount", "count"),
+    currency: Schema.String,
+    /** Minor units for `amount`, payouts for `count`. */
+    max: Schema.Number,
+    used: Schema.Number,
+    remaining: Schema.Number
+  },
+  HttpApiSchema.annotations({ status: 400 })
+) {
+  static readonly code = "LIMIT_EXCEEDED"
+  /** The wire's `dailyLimit`: amounts as decimals, as everywhere at the edge. */
+  get dailyLimit(): DailyLimitInfo {
+    const shown = (n: number) => (this.kind === "amount" ? Number(formatMinor(n)) : n)
+    return {
+      kind: this.kind,
+      currency: this.currency,
+      max: shown(this.max),
+      used: shown(this.used),
+      remaining: shown(this.remaining)
+    }
+  }
+  override get message() {
+    return this.kind === "amount"
+      ? `Daily payout amount limit of ${formatMinor(this.max)} ${this.currency} reached: ${formatMinor(this.remaining)} left today (UTC)`
+      : `Daily payout count limit of ${this.max} ${this.currency} payouts reached: ${this.remaining} left today (UTC)`
+  }
+}
+
+/** More payouts for one user in a short window than VELOCITY_MAX_PAYOUTS allows; logged for review. */
+export class VelocityLimited extends Schema.TaggedError<VelocityLimited>()(
+  "VelocityLimited",
+  { limit: Schema.optional(Schema.Number), resetMs: Schema.optional(Schema.Number) },
+  HttpApiSchema.annotations({ status: 429 })
+) {
+  static readonly code = "VELOCITY_LIMIT"
+  override get message() {
+    return "Too many payouts for this account in a short time; try again later"
+  }
+}
+
 export type IntakeError =
+  | LimitExceeded
+  | VelocityLimited
   | ValidationError
   | UserNotFound
   | UserNotActive

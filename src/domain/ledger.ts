@@ -66,6 +66,7 @@ export const isBalanced = (p: Posting): boolean => p.lines.reduce((s, l) => s + 
 export const AuditAction = Schema.Literal(
   "USER_CREATED",
   "USER_STATUS_CHANGED",
+  "USER_LIMITS_CHANGED",
   "ACCOUNT_CREDITED",
   "PAYOUT_SCHEDULED",
   "PAYOUT_INITIATED",

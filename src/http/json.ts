@@ -73,8 +73,21 @@ export const userJson = (u: User) => ({
   name: u.name,
   email: u.email,
   currency: u.currency,
-  status: u.status
+  status: u.status,
+  /** Only the overrides an admin set; the settings' limits apply elsewhere. */
+  limits: limitsJson(u.limits)
 })
+
+const limitsJson = (limits: User["limits"]) =>
+  Object.fromEntries(
+    Object.entries(limits ?? {}).map(([currency, l]) => [
+      currency,
+      {
+        ...(l?.amount === undefined ? {} : { amount: toDecimalNumber(l.amount) }),
+        ...(l?.count === undefined ? {} : { count: l.count })
+      }
+    ])
+  )
 
 export const balanceJson = (user: User, accounts: ReadonlyArray<Account>, currency: Currency | undefined) => {
   const shown = currency ?? user.currency

@@ -1,6 +1,6 @@
 import { HttpApiError, HttpApp, HttpServerError, type HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Cause, Effect, Option } from "effect"
-import { firstPerField, ServiceUnavailable } from "../domain/index.js"
+import { firstPerField, ServiceUnavailable, VelocityLimited } from "../domain/index.js"
 import {
   InternalError,
   PayloadTooLarge,
@@ -35,7 +35,9 @@ export const rateLimitHeaders = (d: {
 
 /** A 429 tells when to come back. */
 const headersOf = (e: unknown): Readonly<Record<string, string>> | undefined => {
-  if (!(e instanceof RateLimitExceeded || e instanceof UserRateLimitExceeded)) return undefined
+  if (!(e instanceof RateLimitExceeded || e instanceof UserRateLimitExceeded || e instanceof VelocityLimited)) {
+    return undefined
+  }
   if (e.limit === undefined || e.resetMs === undefined) return undefined
   const reset = rateLimitHeaders({ limit: e.limit, remaining: 0, resetMs: e.resetMs })
   return { ...reset, "retry-after": reset["ratelimit-reset"] }

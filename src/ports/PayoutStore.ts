@@ -10,6 +10,8 @@ import type {
   IdempotentResult,
   InsufficientBalance,
   LeaseRequest,
+  LimitExceeded,
+  LimitPatch,
   Minor,
   NewPayout,
   Open,
@@ -117,6 +119,8 @@ export interface HistoryPage {
 export interface PayoutStoreShape {
   readonly createUser: (user: NewUser) => Effect.Effect<User, UserExists | ServiceUnavailable>
   readonly setUserStatus: (userId: UserId, status: UserStatus) => Effect.Effect<User, UserNotFound | ServiceUnavailable>
+  /** Applies an admin's change to the user's daily limit overrides (audited); returns the user as it is now. */
+  readonly setUserLimits: (userId: UserId, patch: LimitPatch) => Effect.Effect<User, UserNotFound | ServiceUnavailable>
   readonly getUser: (userId: UserId) => Effect.Effect<Option.Option<User>, ServiceUnavailable>
 
   /** Claims a key for this request, or answers with the first result, 409 in flight, 422 reused. A lapsed pending claim (crashed holder) is taken over after `leaseMs`. */
@@ -127,13 +131,17 @@ export interface PayoutStoreShape {
   /** Drops a pending claim this ticket holds (the request ended without a result to remember). */
   readonly abandonIdempotent: (ticket: IdempotencyTicket) => Effect.Effect<void, ServiceUnavailable>
 
-  /** available → held, insert the `initiated` transaction, posting, audit, PAYOUT_INITIATED, and complete the idempotency record: all or nothing. */
+  /**
+   * available → held, insert the `initiated` transaction, posting, audit, PAYOUT_INITIATED, and complete the
+   * idempotency record: all or nothing. The same step charges the account's daily usage and refuses a payout
+   * past the user's daily limits (the store's defaults, or the user's overrides).
+   */
   readonly reserve: (
     payout: NewPayout,
     idempotency: IdempotencyTicket | null
   ) => Effect.Effect<
     Reserved,
-    UserNotFound | UserNotActive | InsufficientBalance | IdempotencyKeyInUse | ServiceUnavailable
+    UserNotFound | UserNotActive | InsufficientBalance | LimitExceeded | IdempotencyKeyInUse | ServiceUnavailable
   >
   /** A funding posting (funding → available). Closed users cannot be credited. */
   readonly credit: (

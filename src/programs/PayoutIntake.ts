@@ -21,19 +21,21 @@ import {
   type UserId,
   UserNotActive,
   UserNotFound,
-  ValidationError
+  ValidationError,
+  VelocityLimited
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { EventLog } from "../ports/EventLog.js"
 import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { type IdempotencyTicket, PayoutStore } from "../ports/PayoutStore.js"
+import { RateLimiter } from "../ports/RateLimiter.js"
 import { UserLock } from "../ports/UserLock.js"
 import { Settings } from "../settings.js"
 import { announce } from "./announce.js"
 import * as CircuitBreaker from "./circuitBreaker.js"
 import { makeDeliveredMarker } from "./deliveredMarker.js"
 import { fingerprint, withIdempotency } from "./idempotency.js"
-import { intakeLatency, intakePublishDeferred, payoutsAccepted } from "./metrics.js"
+import { intakeLatency, intakePublishDeferred, payoutsAccepted, velocityRefusals } from "./metrics.js"
 
 /** Keys are scoped per target user and actor: an admin's keys for a user are the admin's own. */
 export const idempotencyScope = (actor: Actor, userId: UserId): PayoutScope =>
@@ -75,8 +77,38 @@ const make = Effect.gen(function* () {
     leaseMs: Settings.idempotencyLeaseMs,
     publishTimeoutMs: Settings.queuePublishTimeoutMs,
     breakerCooldownMs: Settings.queueBreakerCooldownMs,
-    scheduleMaxDays: Settings.scheduleMaxDays
+    scheduleMaxDays: Settings.scheduleMaxDays,
+    velocityMax: Settings.velocityMaxPayouts,
+    velocityWindowSeconds: Settings.velocityWindowSeconds
   })
+  const limiter = yield* RateLimiter
+
+  /**
+   * More than VELOCITY_MAX_PAYOUTS reserves tried for one account within the
+   * window: refused before the store, and logged for review (a burst of payouts
+   * is what a stolen token looks like). Replays of a key do not count.
+   */
+  const velocityCheck = (userId: UserId, actor: Actor) =>
+    config.velocityMax === 0
+      ? Effect.void
+      : Effect.flatMap(
+          limiter.hit(`velocity:${userId}`, config.velocityMax, config.velocityWindowSeconds * 1000),
+          (decision) =>
+            decision.allowed
+              ? Effect.void
+              : Effect.zipRight(
+                  Effect.zipRight(
+                    Effect.logWarning("velocity limit: payout refused, for review", {
+                      userId,
+                      actor: actor.userId,
+                      limit: decision.limit,
+                      windowSeconds: config.velocityWindowSeconds
+                    }),
+                    Metric.increment(velocityRefusals)
+                  ),
+                  new VelocityLimited({ limit: decision.limit, resetMs: decision.resetMs })
+                )
+        )
   // While the broker is down or slow, intake does not wait for it: the payout is durable and Recovery queues it.
   const broker = yield* CircuitBreaker.make({ name: "queue", threshold: 1, cooldownMs: config.breakerCooldownMs })
 
@@ -111,14 +143,22 @@ const make = Effect.gen(function* () {
    * (The reserve itself stays interruptible, so a shutdown is not held up by a
    * store that does not answer; such a payout is Recovery's.)
    */
-  const accept = (account: Authorized<UserId>, request: PayoutRequest, ticket: IdempotencyTicket | null) =>
+  const accept = (
+    actor: Actor,
+    account: Authorized<UserId>,
+    request: PayoutRequest,
+    ticket: IdempotencyTicket | null
+  ) =>
     lock.withLease(
       account.target,
       Effect.uninterruptibleMask((restore) =>
         Effect.flatMap(
           restore(
-            Effect.flatMap(makeTransactionId, (transactionId) =>
-              store.reserve({ ...request, userId: account.target, transactionId }, ticket)
+            velocityCheck(account.target, actor).pipe(
+              Effect.zipRight(makeTransactionId),
+              Effect.flatMap((transactionId) =>
+                store.reserve({ ...request, userId: account.target, transactionId }, ticket)
+              )
             )
           ),
           // a scheduled payout waits in the store: Recovery queues it when it is due
@@ -163,7 +203,9 @@ const make = Effect.gen(function* () {
       idempotencyKey === null
         ? null
         : { scope: idempotencyScope(actor, request.userId), key: idempotencyKey, fingerprint: fingerprint(request) }
-    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) => accept(account, request, ticket))
+    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) =>
+      accept(actor, account, request, ticket)
+    )
     if (outcome._tag === "Replay") {
       const { transactionId, amount, currency } = outcome.result
       const first = yield* store.getTransaction(transactionId)

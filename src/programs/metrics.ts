@@ -34,6 +34,11 @@ export const recoveryRequeued = Metric.counter("swiftpay_recovery_requeued_total
   incremental: true
 })
 
+export const velocityRefusals = Metric.counter("swiftpay_velocity_refusals_total", {
+  description: "Payouts refused by the velocity check (VELOCITY_LIMIT), each logged for review",
+  incremental: true
+})
+
 export const intakePublishDeferred = Metric.counter("swiftpay_intake_publish_deferred_total", {
   description: "Accepted payouts whose queue message was left to Recovery (broker down or slow)",
   incremental: true

@@ -61,7 +61,8 @@ describe("error codes of docs/api.md", () => {
       name: "Dora",
       email: "dora@example.com",
       currency: "EUR",
-      status: "active"
+      status: "active",
+      limits: {}
     })
     const badStatus = await server.request("PATCH", "/api/admin/users/dora_01", {
       token: root,

@@ -1,5 +1,5 @@
-import { Schema } from "effect"
-import { Currency, UserId, UserStatus } from "../../domain/index.js"
+import { Either, ParseResult, Schema } from "effect"
+import { AmountInput, Currency, currencies, Minor, parseAmount, UserId, UserStatus } from "../../domain/index.js"
 
 export { CreditBody, PayoutBody } from "../../domain/index.js"
 
@@ -15,7 +15,51 @@ export const CreateUserBody = Schema.Struct({
   currency: Schema.optional(Currency)
 }).annotations({ identifier: "CreateUser" })
 
-export const UpdateUserBody = Schema.Struct({ status: UserStatus }).annotations({ identifier: "UpdateUser" })
+/** A daily amount limit as the client sends it (a decimal), in minor units. */
+const LimitAmount = Schema.transformOrFail(AmountInput, Minor, {
+  strict: true,
+  decode: (input, _, ast) =>
+    Either.match(parseAmount(input), {
+      onLeft: () => ParseResult.fail(new ParseResult.Type(ast, input, "a limit amount must be a positive decimal")),
+      onRight: (minor) =>
+        minor > 0
+          ? ParseResult.succeed(minor)
+          : ParseResult.fail(new ParseResult.Type(ast, input, "must be more than 0"))
+    }),
+  encode: (minor) => ParseResult.succeed(minor / 100)
+})
+
+const LimitChange = Schema.Struct({
+  amount: Schema.optionalWith(Schema.NullOr(LimitAmount), { exact: true }).annotations({
+    description: "Daily amount limit (decimal); null drops the override"
+  }),
+  count: Schema.optionalWith(
+    Schema.NullOr(
+      Schema.Int.pipe(Schema.positive()).annotations({ message: () => "a limit count must be a positive integer" })
+    ),
+    { exact: true }
+  ).annotations({ description: "Daily payout count limit; null drops the override" })
+})
+
+const LimitsChange = Schema.Record({ key: Schema.String, value: LimitChange }).pipe(
+  Schema.filter((limits) =>
+    Object.keys(limits).every((k) => (currencies as ReadonlyArray<string>).includes(k))
+      ? undefined
+      : `limits are keyed by currency: ${currencies.join(", ")}`
+  )
+)
+
+export const UpdateUserBody = Schema.Struct({
+  status: Schema.optionalWith(UserStatus, { exact: true }),
+  limits: Schema.optionalWith(LimitsChange, { exact: true })
+})
+  .pipe(
+    Schema.filter((b) => (b.status === undefined && b.limits === undefined ? "give status, limits or both" : undefined))
+  )
+  .annotations({
+    identifier: "UpdateUser",
+    examples: [{ limits: { USD: { amount: 50_000 as never, count: 100 } } }]
+  })
 
 export const ReturnBody = Schema.Struct({
   reason: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(500)).annotations({

@@ -83,6 +83,8 @@ const ErrorBody = <Code extends string>(code: Code) =>
     error: Schema.String,
     code: Schema.Literal(code),
     details: Schema.optional(Schema.Array(Domain.FieldIssue)),
+    /** LIMIT_EXCEEDED: which limit, and what is left of it today. */
+    dailyLimit: Schema.optional(Domain.DailyLimitInfo),
     path: Schema.optional(Schema.String)
   })
 
@@ -97,6 +99,7 @@ interface ErrorClass<Self, Code extends string> {
 type WireError = {
   readonly message: string
   readonly details?: ReadonlyArray<Domain.FieldIssue>
+  readonly dailyLimit?: Domain.DailyLimitInfo
   readonly path?: string
 }
 
@@ -120,6 +123,7 @@ const wire = <Self extends WireError, Code extends string>(
         error: e.message,
         code: cls.code,
         ...(e.details === undefined ? {} : { details: e.details }),
+        ...(e.dailyLimit === undefined ? {} : { dailyLimit: e.dailyLimit }),
         ...(e.path === undefined ? {} : { path: e.path })
       })
     }
@@ -135,6 +139,18 @@ export const ApiErrors = {
     (b) => new Domain.ValidationError({ message: b.error, details: b.details ?? [] })
   ),
   InsufficientBalance: wire(Domain.InsufficientBalance, () => new Domain.InsufficientBalance()),
+  LimitExceeded: wire(Domain.LimitExceeded, (b) => {
+    const l = b.dailyLimit ?? { kind: "count" as const, currency: "", max: 0, used: 0, remaining: 0 }
+    const minor = (n: number) => (l.kind === "amount" ? Math.round(n * 100) : n)
+    return new Domain.LimitExceeded({
+      kind: l.kind,
+      currency: l.currency,
+      max: minor(l.max),
+      used: minor(l.used),
+      remaining: minor(l.remaining)
+    })
+  }),
+  VelocityLimited: wire(Domain.VelocityLimited, () => new Domain.VelocityLimited()),
   Unauthorized: wire(Unauthorized, (b) => new Unauthorized({ message: b.error })),
   Forbidden: wire(Domain.Forbidden, (b) => new Domain.Forbidden({ message: b.error })),
   UserNotActive: wire(

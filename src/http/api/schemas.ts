@@ -89,7 +89,11 @@ export const UserJson = Schema.Struct({
   name: Schema.String,
   email: Schema.NullOr(Schema.String),
   currency: Currency,
-  status: UserStatus
+  status: UserStatus,
+  limits: Schema.Record({
+    key: Schema.String,
+    value: Schema.Struct({ amount: Schema.optional(Decimal), count: Schema.optional(Schema.Int) })
+  }).annotations({ description: "An admin's overrides of the daily payout limits, per currency" })
 }).annotations({ identifier: "User" })
 
 export const UserResponse = Schema.Struct({ success: Schema.Literal(true), user: UserJson })

@@ -1,5 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import type { LimitPatch } from "../../domain/limits.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
@@ -36,8 +37,12 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
       .handleRaw(
         "updateUser",
         Effect.fn("http.admin.updateUser")(function* ({ path }) {
-          const body = yield* readBody(UpdateUserBody, "status")
-          const user = yield* store.setUserStatus(path.userId, body.status)
+          const body = yield* readBody(UpdateUserBody, "user change")
+          // two audited changes, each atomic: the status first, then the limits
+          const byStatus = body.status === undefined ? undefined : yield* store.setUserStatus(path.userId, body.status)
+          const user =
+            body.limits === undefined ? byStatus : yield* store.setUserLimits(path.userId, body.limits as LimitPatch)
+          if (user === undefined) return yield* Effect.dieMessage("UpdateUserBody lets no empty change through")
           return { success: true as const, user: userJson(user) }
         })
       )

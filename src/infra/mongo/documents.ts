@@ -6,6 +6,7 @@ import {
   Canceled,
   Completed,
   Currency,
+  DailyUsage,
   EndpointStatus,
   EventSelection,
   Failed,
@@ -49,7 +50,8 @@ export const AccountDoc = Schema.Struct({
   available: StoredMinor,
   held: StoredMinor,
   paidOut: StoredMinor,
-  funded: StoredMinor
+  funded: StoredMinor,
+  daily: Schema.optional(Schema.Struct({ ...DailyUsage.fields, amount: StoredMinor }))
 })
 
 const status = <S extends TransactionStatus>(s: S) =>

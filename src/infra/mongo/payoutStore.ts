@@ -19,6 +19,7 @@
  */
 import { Effect, Layer } from "effect"
 import { PayoutStore, type PayoutStoreShape } from "../../ports/PayoutStore.js"
+import { Settings } from "../../settings.js"
 import { Mongo } from "./client.js"
 import { makeIdempotency } from "./idempotency.js"
 import { collections, ensureIndexes } from "./indexes.js"
@@ -36,10 +37,11 @@ export const make = Effect.gen(function* () {
   yield* ensureIndexes(c)
   yield* migrateOpenPayouts(c)
   const records = makeRecords(mongo, c)
+  const dailyLimits = yield* Effect.orDie(Settings.dailyPayoutLimits)
   const store: PayoutStoreShape = {
     ...makeUsers(records),
     ...makeIdempotency(records),
-    ...makeIntake(records),
+    ...makeIntake(records, dailyLimits),
     ...makeSettlement(records),
     ...makeQueries(records),
     ...makeRecovery(records)

@@ -55,6 +55,15 @@ export const pendingFilter = (ticket: IdempotencyTicket) => ({
   state: "pending"
 })
 
+/** Conditions and changes on an account's other fields, applied by moveMoney's one update. */
+export interface AccountGuard {
+  readonly filter?: Readonly<Record<string, unknown>>
+  readonly inc?: Readonly<Record<string, Long | number>>
+  readonly set?: Readonly<Record<string, unknown>>
+}
+
+const NO_GUARD: AccountGuard = {}
+
 /** Reads and writes shared by the store's operations; each takes the session of the transaction it belongs to. */
 export const makeRecords = (mongo: MongoShape, c: Collections) => {
   const findOne = <A, I>(
@@ -121,12 +130,14 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       readonly postingId: string
     },
     now: number,
-    session: ClientSession
+    session: ClientSession,
+    /** More of the account the same update checks and changes (the daily usage a reserve charges). */
+    guard: AccountGuard = NO_GUARD
   ): Effect.Effect<Option.Option<Account>, MongoFailure> =>
     Effect.gen(function* () {
       const posting = makePosting({ ...move, at: now })
-      const inc: Record<string, Long> = {}
-      const filter: Record<string, unknown> = { userId: move.userId, currency: move.currency }
+      const inc: Record<string, Long | number> = { ...guard.inc }
+      const filter: Record<string, unknown> = { ...guard.filter, userId: move.userId, currency: move.currency }
       for (const line of posting.lines) {
         if (line.bucket === "funding") inc.funded = Long.fromNumber(-line.amount)
         else inc[line.bucket] = Long.fromNumber(line.amount)
@@ -137,7 +148,9 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       const after = yield* call(() =>
         c.accounts.findOneAndUpdate(
           filter,
-          funding ? { $inc: inc, $setOnInsert: { held: zero, paidOut: zero } } : { $inc: inc },
+          funding
+            ? { $inc: inc, $setOnInsert: { held: zero, paidOut: zero } }
+            : { $inc: inc, ...(guard.set === undefined ? {} : { $set: guard.set }) },
           { session, upsert: funding, returnDocument: "after" }
         )
       )

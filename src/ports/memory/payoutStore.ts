@@ -5,14 +5,21 @@ import {
   type AttemptRef,
   type AuditAction,
   type AuditEntry,
+  applyLimitPatch,
+  breachOf,
   type ChangeDecision,
   type Currency,
   cancelDecision,
+  charged,
   creditResult,
+  defaultFor,
+  effectiveLimit,
   emptyAccount,
   IdempotencyKeyInUse,
   InsufficientBalance,
   isOpen,
+  type LimitDefaults,
+  LimitExceeded,
   type Minor,
   makePosting,
   minor,
@@ -32,9 +39,12 @@ import {
   UserExists,
   type UserId,
   UserNotActive,
-  UserNotFound
+  UserNotFound,
+  usageOn,
+  utcDay
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
+import { Settings } from "../../settings.js"
 import { EventLog, type EventLogShape } from "../EventLog.js"
 import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape, type Reserved } from "../PayoutStore.js"
 import { makeEventRecords } from "./eventLog.js"
@@ -66,7 +76,15 @@ const apply = (a: Account, kind: PostingKind, amount: Minor): Account => {
  * other fiber can observe or interleave a half-done step: it checks every
  * condition first and writes only when all hold.
  */
-export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log: EventLogShape } => {
+export interface MemoryStoreOptions {
+  /** DAILY_PAYOUT_*_LIMIT: the daily limits of users without an override. */
+  readonly dailyLimits?: LimitDefaults | undefined
+}
+
+export const makeWithLog = (
+  options: MemoryStoreOptions = {}
+): { readonly store: PayoutStoreShape; readonly log: EventLogShape } => {
+  const dailyLimits = options.dailyLimits ?? {}
   const users = new Map<string, User>()
   const accounts = new Map<string, Account>()
   const transactions = new Map<string, Transaction>()
@@ -168,6 +186,16 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         return Effect.succeed(next)
       }),
 
+    setUserLimits: (userId, patch) =>
+      atomically((now) => {
+        const user = users.get(userId)
+        if (!user) return Effect.fail(new UserNotFound({ userId }))
+        const next: User = { ...user, limits: applyLimitPatch(user.limits, patch) }
+        users.set(userId, next)
+        audit(userId, null, "USER_LIMITS_CHANGED", { limits: next.limits ?? {} }, now)
+        return Effect.succeed(next)
+      }),
+
     getUser: (userId) => Effect.sync(() => Option.fromNullable(users.get(userId))),
 
     beginIdempotent: (claim, leaseMs) => atomically((now) => idempotency.begin(claim, leaseMs, now)),
@@ -183,12 +211,17 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         if (user.status !== "active")
           return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
         if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
-        const { available } = account(payout.userId, payout.currency)
-        if (available < payout.amount) {
-          return Effect.fail(new InsufficientBalance({ available, requested: payout.amount }))
+        const before = account(payout.userId, payout.currency)
+        const limit = effectiveLimit(defaultFor(dailyLimits, payout.currency), user.limits?.[payout.currency])
+        const usage = usageOn(before.daily, utcDay(now))
+        const breach = breachOf(limit, usage, payout.amount)
+        if (breach !== null) return Effect.fail(new LimitExceeded({ ...breach, currency: payout.currency }))
+        if (before.available < payout.amount) {
+          return Effect.fail(new InsufficientBalance({ available: before.available, requested: payout.amount }))
         }
         const t = openPayout(payout, now)
         transactions.set(t.transactionId, t)
+        accounts.set(accountKey(t.userId, t.currency), { ...before, daily: charged(usage, t.amount) })
         const after = moveMoney(
           t.userId,
           t.currency,
@@ -310,12 +343,12 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
   return { store, log: events.log }
 }
 
-export const make = (): PayoutStoreShape => makeWithLog().store
+export const make = (options: MemoryStoreOptions = {}): PayoutStoreShape => makeWithLog(options).store
 
-/** The store and its event log, on one state. */
+/** The store and its event log, on one state; the daily limits from the settings (runtime/config.ts checks them first). */
 export const layer: Layer.Layer<PayoutStore | EventLog> = Layer.effectContext(
-  Effect.sync(() => {
-    const { store, log } = makeWithLog()
+  Effect.map(Effect.orDie(Settings.dailyPayoutLimits), (dailyLimits) => {
+    const { store, log } = makeWithLog({ dailyLimits })
     return Context.make(PayoutStore, store).pipe(Context.add(EventLog, log))
   })
 )
