@@ -132,7 +132,9 @@ const redis = Config.all({
  * A per-currency value: `500` for every currency, or `USD:500,EUR:400` (a
  * currency not named has none). Empty: none for any.
  */
-const perCurrency = <A>(name: string, what: string, parse: (text: string) => A | undefined) =>
+type ParseOne<A> = (text: string) => A | undefined
+
+const perCurrency = <A>(name: string, what: string, parse: ParseOne<A>) =>
   parsed(name, (text): Either.Either<Partial<Record<Currency, A>>, string> => {
     if (text === "") return Either.right({})
     const problem = `must be ${what} for every currency, or a list like USD:${what === "a count" ? "100" : "5000.00"},EUR:... (currencies ${currencies.join(", ")}), got "${text}"`
