@@ -4,7 +4,11 @@ const userIdRule = "userId must be 3-50 characters of letters, digits, '_' or '-
 
 export const UserId = Schema.String.annotations({ message: () => userIdRule }).pipe(
   Schema.pattern(/^[A-Za-z0-9_-]{3,50}$/, { message: () => userIdRule }),
-  Schema.brand("UserId")
+  Schema.brand("UserId", {
+    description: "3 to 50 letters, digits, _ or -",
+    // a user `npm start` seeds, so that Swagger UI's "Try it out" works as is
+    examples: ["user_001" as never]
+  })
 )
 export type UserId = typeof UserId.Type
 
@@ -12,7 +16,10 @@ export const TransactionId = Schema.String.pipe(
   Schema.pattern(/^TXN_[0-9A-Z]+_[0-9A-F]{16}$/, {
     message: () => "transactionId must look like TXN_<BASE36>_<16 HEX>"
   }),
-  Schema.brand("TransactionId")
+  Schema.brand("TransactionId", {
+    description: "TXN_<base36 creation time>_<16 hex>",
+    examples: ["TXN_M3K9Z1AB_4F1C0D2E9A7B3C11" as never]
+  })
 )
 export type TransactionId = typeof TransactionId.Type
 

@@ -79,7 +79,11 @@ const ScheduledForInput = Schema.transformOrFail(Schema.String, Schema.Number, {
 export const AmountInput = Schema.Union(
   Schema.Number,
   Schema.String.annotations({ description: "decimal string, at most 2 places", examples: ["100.50"] })
-).annotations(says('amount must be a positive decimal: a JSON number or a string like "100.50"'))
+).annotations({
+  ...says('amount must be a positive decimal: a JSON number or a string like "100.50"'),
+  description: "a positive decimal with at most 2 places, as a JSON number or a string",
+  examples: ["100.50"]
+})
 
 /** The body of POST /api/payout, as sent. Unknown keys are ignored. */
 export const PayoutBody = Schema.Struct({
@@ -90,7 +94,10 @@ export const PayoutBody = Schema.Struct({
   description: Schema.optionalWith(Description, { exact: true }),
   metadata: Schema.optionalWith(PayoutMetadata, { exact: true }),
   scheduledFor: Schema.optionalWith(ScheduledForInput, { exact: true })
-}).annotations({ message: () => "the body must be a JSON object" })
+}).annotations({
+  message: () => "the body must be a JSON object",
+  examples: [{ userId: "user_001" as never, amount: "100.50", currency: "USD", description: "Weekly payout" }]
+})
 
 export interface PayoutRequest {
   readonly userId: UserId

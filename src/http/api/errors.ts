@@ -83,8 +83,6 @@ const ErrorBody = <Code extends string>(code: Code) =>
     error: Schema.String,
     code: Schema.Literal(code),
     details: Schema.optional(Schema.Array(Domain.FieldIssue)),
-    /** LIMIT_EXCEEDED: which limit, and what is left of it today. */
-    dailyLimit: Schema.optional(Domain.DailyLimitInfo),
     path: Schema.optional(Schema.String)
   })
 
@@ -99,7 +97,6 @@ interface ErrorClass<Self, Code extends string> {
 type WireError = {
   readonly message: string
   readonly details?: ReadonlyArray<Domain.FieldIssue>
-  readonly dailyLimit?: Domain.DailyLimitInfo
   readonly path?: string
 }
 
@@ -123,7 +120,6 @@ const wire = <Self extends WireError, Code extends string>(
         error: e.message,
         code: cls.code,
         ...(e.details === undefined ? {} : { details: e.details }),
-        ...(e.dailyLimit === undefined ? {} : { dailyLimit: e.dailyLimit }),
         ...(e.path === undefined ? {} : { path: e.path })
       })
     }
@@ -132,6 +128,41 @@ const wire = <Self extends WireError, Code extends string>(
     identifier: cls.code
   })
 
+/** LIMIT_EXCEEDED's wire form: the common one plus `dailyLimit`, which limit and what is left of it today. */
+const limitExceeded = Schema.transform(
+  Schema.Struct({
+    success: Schema.Literal(false),
+    error: Schema.String,
+    code: Schema.Literal("LIMIT_EXCEEDED"),
+    dailyLimit: Domain.DailyLimitInfo
+  }),
+  Schema.declare((u: unknown): u is Domain.LimitExceeded => u instanceof Domain.LimitExceeded, {
+    identifier: Domain.LimitExceeded.code
+  }),
+  {
+    strict: true,
+    decode: ({ dailyLimit: l }) => {
+      const minor = (n: number) => (l.kind === "amount" ? Math.round(n * 100) : n)
+      return new Domain.LimitExceeded({
+        kind: l.kind,
+        currency: l.currency,
+        max: minor(l.max),
+        used: minor(l.used),
+        remaining: minor(l.remaining)
+      })
+    },
+    encode: (e) => ({
+      success: false as const,
+      error: e.message,
+      code: "LIMIT_EXCEEDED" as const,
+      dailyLimit: e.dailyLimit
+    })
+  }
+).annotations({
+  ...HttpApiSchema.annotations({ status: HttpApiSchema.getStatusErrorAST(Domain.LimitExceeded.ast) }),
+  identifier: Domain.LimitExceeded.code
+})
+
 /** The contract's error schemas, one per code. */
 export const ApiErrors = {
   ValidationError: wire(
@@ -139,17 +170,7 @@ export const ApiErrors = {
     (b) => new Domain.ValidationError({ message: b.error, details: b.details ?? [] })
   ),
   InsufficientBalance: wire(Domain.InsufficientBalance, () => new Domain.InsufficientBalance()),
-  LimitExceeded: wire(Domain.LimitExceeded, (b) => {
-    const l = b.dailyLimit ?? { kind: "count" as const, currency: "", max: 0, used: 0, remaining: 0 }
-    const minor = (n: number) => (l.kind === "amount" ? Math.round(n * 100) : n)
-    return new Domain.LimitExceeded({
-      kind: l.kind,
-      currency: l.currency,
-      max: minor(l.max),
-      used: minor(l.used),
-      remaining: minor(l.remaining)
-    })
-  }),
+  LimitExceeded: limitExceeded,
   VelocityLimited: wire(Domain.VelocityLimited, () => new Domain.VelocityLimited()),
   Unauthorized: wire(Unauthorized, (b) => new Unauthorized({ message: b.error })),
   Forbidden: wire(Domain.Forbidden, (b) => new Domain.Forbidden({ message: b.error })),
