@@ -10,6 +10,7 @@ import {
   IdempotencyKeyInUse,
   type IdempotentResult,
   isOpen,
+  ledgerEntry,
   type Minor,
   makePosting,
   type PostingKind,
@@ -29,7 +30,7 @@ import {
   EventDoc,
   encode,
   IdempotentResultDoc,
-  PostingDoc,
+  LedgerEntryDoc,
   TransactionDoc,
   UserDoc
 } from "./documents.js"
@@ -110,6 +111,8 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
   /**
    * The balance change and its posting, derived from the same lines. The debited
    * bucket must cover the amount (the filter is the compare-and-set); `None` when it does not.
+   * The account counts its postings (`postings`, in the same `$inc`): the count after
+   * is the posting's `seq`, and the account as updated its `balanceAfter`.
    */
   const moveMoney = (
     move: {
@@ -125,7 +128,7 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
   ): Effect.Effect<Option.Option<Account>, MongoFailure> =>
     Effect.gen(function* () {
       const posting = makePosting({ ...move, at: now })
-      const inc: Record<string, Long> = {}
+      const inc: Record<string, Long> = { postings: Long.fromNumber(1) }
       const filter: Record<string, unknown> = { userId: move.userId, currency: move.currency }
       for (const line of posting.lines) {
         if (line.bucket === "funding") inc.funded = Long.fromNumber(-line.amount)
@@ -142,9 +145,12 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
         )
       )
       if (after === null) return Option.none()
-      const stored = yield* encode(PostingDoc)(posting)
+      const account = yield* decode(AccountDoc)(after)
+      const seq = Number(after.postings)
+      if (!Number.isSafeInteger(seq) || seq < 1) return yield* Effect.dieMessage("account posting counter not a count")
+      const stored = yield* encode(LedgerEntryDoc)(ledgerEntry(posting, seq, account))
       yield* call(() => c.ledger.insertOne({ ...stored }, { session }))
-      return Option.some(yield* decode(AccountDoc)(after))
+      return Option.some(account)
     })
 
   const audit = (
