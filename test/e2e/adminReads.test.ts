@@ -1,4 +1,6 @@
+import { Either, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Ledger, UserDetail, UserList } from "../../src/http/api/schemas.js"
 import { admin, fundedUser, type Server, startServer } from "./harness.js"
 
 let server: Server
@@ -193,17 +195,44 @@ describe("GET /api/admin/payouts", () => {
     }
   })
 
-  it("the OpenAPI document has every new endpoint with a summary", async () => {
+  it("the OpenAPI document has every new endpoint with a summary, and its examples work", async () => {
+    type Parameter = { name: string; in: string; schema: { examples?: Array<unknown> } }
     const doc = (await server.request("GET", "/api/openapi.json")).json as {
-      paths: Record<string, Record<string, { summary?: string }>>
+      paths: Record<string, Record<string, { summary?: string; parameters?: Array<Parameter> }>>
+      components: { schemas: Record<string, { examples?: Array<unknown> }> }
     }
-    for (const [path, method] of [
-      ["/api/admin/users", "get"],
-      ["/api/admin/users/{userId}", "get"],
-      ["/api/admin/payouts", "get"],
-      ["/api/payout/user/{userId}/ledger", "get"]
-    ] as const) {
-      expect([path, typeof doc.paths[path]?.[method]?.summary]).toEqual([path, "string"])
+    for (const path of [
+      "/api/admin/users",
+      "/api/admin/users/{userId}",
+      "/api/admin/payouts",
+      "/api/payout/user/{userId}/ledger"
+    ]) {
+      const op = doc.paths[path]?.get
+      expect([path, typeof op?.summary]).toEqual([path, "string"])
+      // every parameter's example, sent as is, is a request the API accepts
+      let url = path
+      const query: Array<string> = []
+      for (const p of op?.parameters ?? []) {
+        const example = p.schema.examples?.[0]
+        if (example === undefined) continue
+        if (p.in === "path") url = url.replace(`{${p.name}}`, String(example))
+        else query.push(`${p.name}=${encodeURIComponent(String(example))}`)
+      }
+      const r = await get(`${url}?${query.join("&")}`)
+      expect([url, query, r.status]).toEqual([url, query, 200])
     }
+    // the response examples are answers the contract decodes
+    const decodes: Record<string, (u: unknown) => boolean> = {
+      UserList: (u) => Either.isRight(Schema.decodeUnknownEither(UserList)(u)),
+      UserDetail: (u) => Either.isRight(Schema.decodeUnknownEither(UserDetail)(u)),
+      Ledger: (u) => Either.isRight(Schema.decodeUnknownEither(Ledger)(u))
+    }
+    for (const [name, decodes_] of Object.entries(decodes)) {
+      const examples = doc.components.schemas[name]?.examples ?? []
+      expect(examples.length).toBeGreaterThan(0)
+      for (const e of examples) expect([name, decodes_(e)]).toEqual([name, true])
+    }
+    const cursor = (doc.components.schemas.UserList?.examples?.[0] as { nextCursor: string }).nextCursor
+    expect((await get(`/api/admin/users?cursor=${cursor}`)).status).toBe(200)
   })
 })
