@@ -23,12 +23,17 @@ const SEED_USERS = [
 const uniqueWhere = (field) => ({ unique: true, partialFilterExpression: { [field]: { $exists: true } } })
 
 target.users.createIndex({ userId: 1 }, uniqueWhere("userId"))
+target.users.createIndex({ status: 1, userId: 1 }) // admin user list within a status
 target.accounts.createIndex({ userId: 1, currency: 1 }, uniqueWhere("userId"))
+target.accounts.createIndex({ currency: 1, userId: 1 }) // admin user list by currency
 target.transactions.createIndex({ transactionId: 1 }, uniqueWhere("transactionId"))
 target.transactions.createIndex({ userId: 1, createdAt: -1, transactionId: -1 }) // history, newest first
 target.transactions.createIndex({ status: 1, queuedAt: 1 }) // recovery: open payouts off the queue the longest
+target.transactions.createIndex({ createdAt: -1, transactionId: -1 }) // admin payout list, newest first
+target.transactions.createIndex({ status: 1, createdAt: -1, transactionId: -1 }) // admin payout list within a status
 target.ledger_entries.createIndex({ postingId: 1 }, uniqueWhere("postingId"))
 target.ledger_entries.createIndex({ userId: 1, currency: 1, at: 1 }) // reconcile per account
+target.ledger_entries.createIndex({ userId: 1, currency: 1, seq: 1 }, uniqueWhere("seq")) // an account's statement
 target.ledger_entries.createIndex({ transactionId: 1 })
 target.auditlogs.createIndex({ transactionId: 1, at: 1 }) // GET /api/payout/:id/audit
 target.auditlogs.createIndex({ userId: 1, at: 1 })
@@ -89,7 +94,9 @@ for (const u of SEED_USERS) {
           { bucket: "funding", amount: cents(-u.balanceMinor) },
           { bucket: "available", amount: cents(u.balanceMinor) }
         ],
-        at: now
+        at: now,
+        seq: 1,
+        balanceAfter: { available: cents(u.balanceMinor), held: cents(0), paidOut: cents(0) }
       }
     },
     { upsert: true }
@@ -103,7 +110,8 @@ for (const u of SEED_USERS) {
         available: cents(u.balanceMinor),
         held: cents(0),
         paidOut: cents(0),
-        funded: cents(u.balanceMinor)
+        funded: cents(u.balanceMinor),
+        postings: cents(1)
       }
     },
     { upsert: true }

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { TransactionId, UserId } from "./ids.js"
-import { Currency, type Minor } from "./money.js"
+import { Currency, Minor } from "./money.js"
 
 /**
  * The four buckets of an account. `funding` mirrors money that came in (it holds
@@ -60,6 +60,24 @@ export const makePosting = (p: {
     at: p.at
   }
 }
+
+/** An account's available, held and paid-out buckets right after a posting. */
+export const BalanceAfter = Schema.Struct({ available: Minor, held: Minor, paidOut: Minor })
+export type BalanceAfter = typeof BalanceAfter.Type
+
+/**
+ * A posting as an account's statement line: `seq` is its place in the account's
+ * ledger (1, 2, 3... with no gaps) and `balanceAfter` the buckets it left, both
+ * written with the posting in the same atomic step.
+ */
+export const LedgerEntry = Schema.Struct({ ...Posting.fields, seq: Schema.Int, balanceAfter: BalanceAfter })
+export type LedgerEntry = typeof LedgerEntry.Type
+
+export const ledgerEntry = (posting: Posting, seq: number, after: BalanceAfter): LedgerEntry => ({
+  ...posting,
+  seq,
+  balanceAfter: { available: after.available, held: after.held, paidOut: after.paidOut }
+})
 
 export const isBalanced = (p: Posting): boolean => p.lines.reduce((s, l) => s + l.amount, 0) === 0
 

@@ -65,15 +65,18 @@ const Description = Schema.String.pipe(Schema.maxLength(500)).annotations(
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/
 
-/** An ISO 8601 date-time with its offset (`2026-12-24T09:00:00Z`), as epoch milliseconds. */
-const ScheduledForInput = Schema.transformOrFail(Schema.String, Schema.Number, {
-  strict: true,
-  decode: (text, _, ast) => {
-    const ms = ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN
-    return Number.isFinite(ms) ? ParseResult.succeed(ms) : ParseResult.fail(new ParseResult.Type(ast, text))
-  },
-  encode: (ms) => ParseResult.succeed(new Date(ms).toISOString())
-}).annotations(says("scheduledFor must be an ISO 8601 date-time with a time zone, like 2026-12-24T09:00:00Z"))
+/** An ISO 8601 date-time with its offset (`2026-12-24T09:00:00Z`), as epoch milliseconds; `field` names it in the message. */
+export const IsoDateTimeInput = (field: string) =>
+  Schema.transformOrFail(Schema.String, Schema.Number, {
+    strict: true,
+    decode: (text, _, ast) => {
+      const ms = ISO_DATE_TIME.test(text) ? Date.parse(text) : Number.NaN
+      return Number.isFinite(ms) ? ParseResult.succeed(ms) : ParseResult.fail(new ParseResult.Type(ast, text))
+    },
+    encode: (ms) => ParseResult.succeed(new Date(ms).toISOString())
+  }).annotations(says(`${field} must be an ISO 8601 date-time with a time zone, like 2026-12-24T09:00:00Z`))
+
+const ScheduledForInput = IsoDateTimeInput("scheduledFor")
 
 /** A decimal amount as the client sends it: a JSON number or a decimal string. */
 export const AmountInput = Schema.Union(

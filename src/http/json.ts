@@ -1,4 +1,4 @@
-import type { Account, AuditEntry, Currency, Difference, Transaction, User } from "../domain/index.js"
+import type { Account, AuditEntry, Currency, Difference, LedgerEntry, Transaction, User } from "../domain/index.js"
 import { toDecimalNumber } from "../domain/money.js"
 import type { TransactionJson } from "./api/schemas.js"
 
@@ -107,3 +107,33 @@ export const balanceJson = (user: User, accounts: ReadonlyArray<Account>, curren
     }))
   }
 }
+
+export const accountJson = (a: Account) => ({
+  currency: a.currency,
+  available: toDecimalNumber(a.available),
+  held: toDecimalNumber(a.held),
+  paidOut: toDecimalNumber(a.paidOut)
+})
+
+/** A user as the admin sees it: with when it was created and every account's buckets. */
+export const adminUserJson = (u: User, accounts: ReadonlyArray<Account>) => ({
+  ...userJson(u),
+  createdAt: iso(u.createdAt),
+  accounts: accounts.map(accountJson)
+})
+
+/** A posting as a statement line: its amount (the credited leg) and the buckets after it, as decimals. */
+export const ledgerEntryJson = (e: LedgerEntry) => ({
+  seq: e.seq,
+  postingId: e.postingId,
+  kind: e.kind,
+  amount: toDecimalNumber(Math.abs(e.lines[0]?.amount ?? 0)),
+  currency: e.currency,
+  transactionId: e.transactionId,
+  createdAt: iso(e.at),
+  balanceAfter: {
+    available: toDecimalNumber(e.balanceAfter.available),
+    held: toDecimalNumber(e.balanceAfter.held),
+    paidOut: toDecimalNumber(e.balanceAfter.paidOut)
+  }
+})

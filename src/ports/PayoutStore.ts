@@ -10,6 +10,7 @@ import type {
   IdempotentResult,
   InsufficientBalance,
   LeaseRequest,
+  LedgerEntry,
   LimitExceeded,
   LimitPatch,
   Minor,
@@ -109,6 +110,49 @@ export interface HistoryPage {
   readonly nextCursor: HistoryCursor | null
 }
 
+/** Payouts across users (the admin's list): newest first like history, every filter optional. */
+export interface PayoutQuery {
+  readonly limit: number
+  readonly status?: TransactionStatus | undefined
+  readonly userId?: UserId | undefined
+  /** createdAt >= this (epoch ms). */
+  readonly createdFrom?: number | undefined
+  /** createdAt < this (epoch ms). */
+  readonly createdBefore?: number | undefined
+  readonly cursor?: HistoryCursor | undefined
+}
+
+/** Users by userId (ascending), after `cursor` (the last userId of the previous page). */
+export interface UserQuery {
+  readonly limit: number
+  readonly status?: UserStatus | undefined
+  /** Only users holding an account in this currency. */
+  readonly currency?: Currency | undefined
+  readonly cursor?: UserId | undefined
+}
+
+export interface UserWithAccounts {
+  readonly user: User
+  readonly accounts: ReadonlyArray<Account>
+}
+
+export interface UserPage {
+  readonly users: ReadonlyArray<UserWithAccounts>
+  readonly nextCursor: UserId | null
+}
+
+/** One account's postings by `seq`, oldest first, after `cursor` (the last seq shown). */
+export interface LedgerQuery {
+  readonly currency: Currency
+  readonly limit: number
+  readonly cursor?: number | undefined
+}
+
+export interface LedgerPage {
+  readonly entries: ReadonlyArray<LedgerEntry>
+  readonly nextCursor: number | null
+}
+
 /**
  * Accounts, transactions, the double-entry ledger, the audit log and idempotency
  * records. Every mutation is one atomic, conditional step that writes the balance
@@ -203,6 +247,12 @@ export interface PayoutStoreShape {
   /** Newest first, after `cursor` when given. */
   readonly history: (userId: UserId, query: HistoryQuery) => Effect.Effect<HistoryPage, ServiceUnavailable>
   readonly accounts: (userId: UserId) => Effect.Effect<ReadonlyArray<Account>, ServiceUnavailable>
+  /** Payouts of every user, newest first (createdAt, then id), after `cursor` when given. */
+  readonly payouts: (query: PayoutQuery) => Effect.Effect<HistoryPage, ServiceUnavailable>
+  /** Users with their accounts, by userId. */
+  readonly users: (query: UserQuery) => Effect.Effect<UserPage, ServiceUnavailable>
+  /** An account's postings with the balance after each, oldest first (by the account's `seq`). */
+  readonly ledger: (userId: UserId, query: LedgerQuery) => Effect.Effect<LedgerPage, ServiceUnavailable>
   /** Oldest first. */
   readonly audit: (transactionId: TransactionId) => Effect.Effect<ReadonlyArray<AuditEntry>, ServiceUnavailable>
   /**

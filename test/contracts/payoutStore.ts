@@ -5,12 +5,14 @@ import {
   type Currency,
   GIVEN_UP,
   IdempotencyScope,
+  type LedgerEntry,
   minor,
   type NewPayout,
   TransactionId,
-  UserId
+  UserId,
+  type UserStatus
 } from "../../src/domain/index.js"
-import { PayoutStore } from "../../src/ports/PayoutStore.js"
+import { type PayoutQuery, PayoutStore, type UserQuery, type UserWithAccounts } from "../../src/ports/PayoutStore.js"
 
 export interface StoreContractOptions {
   /** Skip the cases this backend cannot honour, with the reason printed. */
@@ -409,6 +411,137 @@ export const payoutStoreContract = (
           expect(last.nextCursor).toBeNull()
           expect((yield* store.history(userId, { limit: 4 })).nextCursor).toBeNull()
           expect((yield* store.history(userId, { limit: 3 })).nextCursor).not.toBeNull()
+        }))
+
+      test("ledger: an account's postings oldest first, the balance after each, paged without gaps or repeats", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const { transaction: a } = yield* store.reserve(payout(userId, 300), null)
+          const { transaction: b } = yield* store.reserve(payout(userId, 200), null)
+          const claim = yield* store.startProcessing(a.transactionId, 0, lease("w1"))
+          if (claim._tag !== "Claimed") return expect.unreachable()
+          yield* store.settle(attemptOf(claim.transaction))
+          yield* store.cancel(b.transactionId, userId)
+          yield* store.recordReturn(a.transactionId, "bank", userId)
+          yield* store.credit({ userId, amount: minor(50), currency: "GBP" }, null)
+          const row = (e: LedgerEntry) => [e.seq, e.kind, e.transactionId, e.lines[1]?.amount, e.balanceAfter]
+          const bal = (available: number, held: number, paidOut: number) => ({ available, held, paidOut })
+          const all = yield* store.ledger(userId, { currency: "USD", limit: 100 })
+          expect(all.entries.map(row)).toEqual([
+            [1, "FUND", null, 1_000, bal(1_000, 0, 0)],
+            [2, "RESERVE", a.transactionId, 300, bal(700, 300, 0)],
+            [3, "RESERVE", b.transactionId, 200, bal(500, 500, 0)],
+            [4, "SETTLE", a.transactionId, 300, bal(500, 200, 300)],
+            [5, "RELEASE", b.transactionId, 200, bal(700, 0, 300)],
+            [6, "RETURN", a.transactionId, 300, bal(1_000, 0, 0)]
+          ])
+          expect(all.nextCursor).toBeNull()
+          // pages of 4, 2: every posting once, in order; an exactly full last page has no cursor
+          const first = yield* store.ledger(userId, { currency: "USD", limit: 4 })
+          expect(first.entries.map((e) => e.seq)).toEqual([1, 2, 3, 4])
+          expect(first.nextCursor).toBe(4)
+          const second = yield* store.ledger(userId, { currency: "USD", limit: 2, cursor: first.nextCursor ?? 0 })
+          expect(second.entries.map((e) => e.seq)).toEqual([5, 6])
+          expect(second.nextCursor).toBeNull()
+          // one account at a time: the GBP account has its own sequence
+          const gbp = yield* store.ledger(userId, { currency: "GBP", limit: 10 })
+          expect(gbp.entries.map(row)).toEqual([[1, "FUND", null, 50, bal(50, 0, 0)]])
+          expect((yield* store.ledger(freshUser(), { currency: "USD", limit: 10 })).entries).toEqual([])
+          yield* expectClean
+        }))
+
+      test("payouts: across users, newest first, filtered by status, user and creation time, paged", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          // a window of time no other case writes in
+          yield* TestClock.adjust(100 * 365 * 86_400_000 + seq * 1_000_000)
+          const from = yield* Clock.currentTimeMillis
+          const alice = yield* fundedUser(10_000)
+          const bob = yield* fundedUser(10_000)
+          const ids: Array<TransactionId> = []
+          for (let i = 0; i < 6; i++) {
+            ids.push((yield* store.reserve(payout(i % 2 === 0 ? alice : bob, 10 + i), null)).transaction.transactionId)
+            yield* advance(10)
+          }
+          // two in the same millisecond: the id breaks the tie
+          ids.push((yield* store.reserve(payout(alice, 1), null)).transaction.transactionId)
+          ids.push((yield* store.reserve(payout(bob, 1), null)).transaction.transactionId)
+          const to = (yield* Clock.currentTimeMillis) + 1
+          yield* store.cancel(ids[1] ?? freshTxn(), bob)
+          const window = { createdFrom: from, createdBefore: to }
+          const walk = (q: Omit<PayoutQuery, "cursor">) =>
+            Effect.gen(function* () {
+              const seen: Array<TransactionId> = []
+              let cursor: PayoutQuery["cursor"]
+              for (let pages = 0; pages < 20; pages++) {
+                const page = yield* store.payouts({ ...q, cursor })
+                seen.push(...page.transactions.map((t) => t.transactionId))
+                if (page.nextCursor === null) return seen
+                cursor = page.nextCursor
+              }
+              return seen
+            })
+          const newest = [...ids.slice(0, 6)].reverse()
+          const tied = [ids[6], ids[7]].sort().reverse() as Array<TransactionId>
+          const everything = [...tied, ...newest]
+          expect(yield* walk({ ...window, limit: 3 })).toEqual(everything)
+          expect(yield* walk({ ...window, limit: 100 })).toEqual(everything)
+          expect(yield* walk({ ...window, limit: 1 })).toEqual(everything)
+          const bobs = yield* walk({ ...window, limit: 2, userId: bob })
+          expect(bobs).toEqual(everything.filter((id) => [ids[1], ids[3], ids[5], ids[7]].includes(id)))
+          expect(yield* walk({ ...window, limit: 2, status: "canceled" })).toEqual([ids[1]])
+          expect(yield* walk({ ...window, limit: 2, status: "canceled", userId: alice })).toEqual([])
+          // createdFrom inclusive, createdBefore exclusive
+          expect(yield* walk({ limit: 10, createdFrom: from + 20, createdBefore: from + 40 })).toEqual([ids[3], ids[2]])
+          expect(yield* walk({ limit: 10, createdFrom: from + 20, createdBefore: from + 20 })).toEqual([])
+          expect((yield* store.payouts({ ...window, limit: 8 })).nextCursor).toBeNull()
+          expect((yield* store.payouts({ ...window, limit: 7 })).nextCursor).not.toBeNull()
+        }))
+
+      test("users: by userId with their accounts, filtered by status and currency, paged", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const make = (status: UserStatus, currency: Currency) =>
+            Effect.gen(function* () {
+              const userId = freshUser("lst")
+              yield* store.createUser({ userId, name: "L", email: null, currency: "USD", status })
+              if (currency !== "USD") yield* store.credit({ userId, amount: minor(70), currency }, null)
+              return userId
+            })
+          const a = yield* make("active", "INR")
+          const b = yield* make("closed", "USD")
+          const c = yield* make("active", "INR")
+          const d = yield* make("suspended", "INR")
+          const e = yield* make("active", "USD")
+          const mine = new Set([a, b, c, d, e])
+          const walk = (q: Omit<UserQuery, "cursor">) =>
+            Effect.gen(function* () {
+              const seen: Array<UserWithAccounts> = []
+              let cursor: UserId | undefined
+              for (let pages = 0; pages < 1_000; pages++) {
+                const page = yield* store.users({ ...q, cursor })
+                seen.push(...page.users)
+                if (page.nextCursor === null) break
+                cursor = page.nextCursor
+              }
+              const ids = seen.map((u) => u.user.userId)
+              // every user once, in userId order
+              expect(ids).toEqual([...new Set(ids)].sort())
+              return { ids: ids.filter((id) => mine.has(id)), seen }
+            })
+          const sorted = (...ids: Array<UserId>) => [...ids].sort()
+          expect((yield* walk({ limit: 2 })).ids).toEqual(sorted(a, b, c, d, e))
+          expect((yield* walk({ limit: 100, status: "active" })).ids).toEqual(sorted(a, c, e))
+          expect((yield* walk({ limit: 1, currency: "INR" })).ids).toEqual(sorted(a, c, d))
+          expect((yield* walk({ limit: 2, currency: "INR", status: "active" })).ids).toEqual(sorted(a, c))
+          expect((yield* walk({ limit: 2, currency: "INR", status: "closed" })).ids).toEqual([])
+          const withAccounts = (yield* walk({ limit: 3, currency: "INR" })).seen.find((u) => u.user.userId === d)
+          expect(withAccounts?.user.status).toBe("suspended")
+          expect(withAccounts?.accounts.map((x) => [x.currency, x.available, x.held, x.paidOut]).sort()).toEqual([
+            ["INR", 70, 0, 0],
+            ["USD", 0, 0, 0]
+          ])
         }))
 
       test(

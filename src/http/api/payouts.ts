@@ -4,15 +4,21 @@ import { Currency, says, TransactionId, TransactionStatus, UserId } from "../../
 import { Authentication, PayoutRateLimit } from "./auth.js"
 import { PayoutBody } from "./bodies.js"
 import { ApiErrors } from "./errors.js"
-import { AuditTrail, Balance, History, PageLimit, PayoutAccepted, TransactionFound } from "./schemas.js"
+import { AuditTrail, Balance, History, Ledger, PageLimit, PayoutAccepted, TransactionFound } from "./schemas.js"
 
 export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
-export const UserPath = Schema.Struct({ userId: UserId })
+export const UserPath = Schema.Struct({ userId: UserId.annotations({ examples: [UserId.make("user_001")] }) })
 
 /** Read leniently by the framework and checked by the handler, in the order docs/api.md gives. */
 export const IdempotencyHeaders = Schema.Struct({
   "idempotency-key": Schema.optional(Schema.String.annotations({ description: "1..255 printable ASCII characters" }))
 })
+
+/** `cursor=` of every paged list: the previous page's nextCursor, absent or empty for the first. */
+export const CursorParam = Schema.optionalWith(
+  Schema.String.annotations({ description: "nextCursor of the previous page", examples: [""] }),
+  { exact: true }
+)
 
 export const HistoryParams = Schema.Struct({
   limit: PageLimit,
@@ -20,9 +26,20 @@ export const HistoryParams = Schema.Struct({
     TransactionStatus.annotations(says(`status must be one of ${TransactionStatus.literals.join(", ")}`)),
     { exact: true }
   ),
-  cursor: Schema.optionalWith(Schema.String.annotations({ description: "nextCursor of the previous page" }), {
-    exact: true
-  })
+  cursor: CursorParam
+})
+
+export const LedgerParams = Schema.Struct({
+  currency: Schema.optionalWith(
+    Currency.annotations({
+      ...says(`currency must be one of ${Currency.literals.join(", ")}`),
+      description: "the account's currency; default: the user's own",
+      examples: ["USD"]
+    }),
+    { exact: true }
+  ),
+  limit: PageLimit,
+  cursor: CursorParam
 })
 
 export class PayoutsGroup extends HttpApiGroup.make("payouts")
@@ -80,6 +97,18 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .addError(ApiErrors.Forbidden)
       .addError(ApiErrors.UserNotFound)
       .annotate(OpenApi.Summary, "Payouts, newest first, a page at a time")
+  )
+  .add(
+    HttpApiEndpoint.get("ledger", "/api/payout/user/:userId/ledger")
+      .setPath(UserPath)
+      .setUrlParams(LedgerParams)
+      .addSuccess(Ledger)
+      .addError(ApiErrors.Forbidden)
+      .addError(ApiErrors.UserNotFound)
+      .annotate(
+        OpenApi.Summary,
+        "An account's ledger postings, oldest first, each with the balance it left, a page at a time"
+      )
   )
   .add(
     HttpApiEndpoint.get("audit", "/api/payout/:transactionId/audit")

@@ -1,5 +1,13 @@
 import { Schema } from "effect"
-import { Currency, says, TransactionId, TransactionStatus, UserId, UserStatus } from "../../domain/index.js"
+import {
+  Currency,
+  PostingKind,
+  says,
+  TransactionId,
+  TransactionStatus,
+  UserId,
+  UserStatus
+} from "../../domain/index.js"
 
 /** Money as clients see it: a JSON number with at most 2 decimal places. */
 const Decimal = Schema.Number.annotations({ description: "decimal amount, at most 2 places", examples: [100.5] })
@@ -111,3 +119,96 @@ export const Reconciliation = Schema.Struct({
   accounts: Schema.Int,
   differences: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
 }).annotations({ identifier: "Reconciliation" })
+
+/** One account's buckets, as GET .../balance shows them (decimals), with what was paid out. */
+export const AccountJson = Schema.Struct({
+  currency: Currency,
+  available: Decimal,
+  held: Decimal,
+  paidOut: Decimal
+}).annotations({ identifier: "Account" })
+
+export const AdminUserJson = Schema.Struct({
+  ...UserJson.fields,
+  createdAt: Timestamp,
+  accounts: Schema.Array(AccountJson)
+}).annotations({ identifier: "AdminUser" })
+
+const exampleUser = {
+  userId: UserId.make("user_001"),
+  name: "Alice Johnson",
+  email: "alice@example.com",
+  currency: "USD" as const,
+  status: "active" as const,
+  createdAt: "2026-12-01T09:00:00.000Z",
+  limits: { USD: { amount: 5000, count: 20 } },
+  accounts: [{ currency: "USD" as const, available: 9899.5, held: 100.5, paidOut: 0 }]
+}
+
+export const UserList = Schema.Struct({
+  success: Schema.Literal(true),
+  count: Schema.Int,
+  users: Schema.Array(AdminUserJson),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({
+  identifier: "UserList",
+  examples: [{ success: true, count: 1, users: [exampleUser], nextCursor: "eyJ1c2VySWQiOiJ1c2VyXzAwMSJ9" }]
+})
+
+export const UserDetail = Schema.Struct({
+  success: Schema.Literal(true),
+  user: AdminUserJson
+}).annotations({ identifier: "UserDetail", examples: [{ success: true, user: exampleUser }] })
+
+export const LedgerEntryJson = Schema.Struct({
+  seq: Schema.Int.annotations({ description: "the posting's place in this account's ledger: 1, 2, 3... with no gaps" }),
+  postingId: Schema.String,
+  kind: PostingKind,
+  amount: Decimal,
+  currency: Currency,
+  transactionId: Schema.NullOr(TransactionId),
+  createdAt: Timestamp,
+  balanceAfter: Schema.Struct({ available: Decimal, held: Decimal, paidOut: Decimal })
+}).annotations({ identifier: "LedgerEntry" })
+
+export const Ledger = Schema.Struct({
+  success: Schema.Literal(true),
+  userId: UserId,
+  currency: Currency,
+  count: Schema.Int,
+  entries: Schema.Array(LedgerEntryJson),
+  nextCursor: Schema.NullOr(Schema.String)
+}).annotations({
+  identifier: "Ledger",
+  examples: [
+    {
+      success: true,
+      userId: UserId.make("user_001"),
+      currency: "USD",
+      count: 2,
+      entries: [
+        {
+          seq: 1,
+          postingId: "seed:FUND:user_001:USD",
+          kind: "FUND",
+          amount: 10000,
+          currency: "USD",
+          transactionId: null,
+          createdAt: "2026-12-01T09:00:00.000Z",
+          balanceAfter: { available: 10000, held: 0, paidOut: 0 }
+        },
+        {
+          seq: 2,
+          postingId: "TXN_M3K9Z1AB_4F1C0D2E9A7B3C11:RESERVE",
+          kind: "RESERVE",
+          amount: 100.5,
+          currency: "USD",
+          transactionId: TransactionId.make("TXN_M3K9Z1AB_4F1C0D2E9A7B3C11"),
+          createdAt: "2026-12-01T09:05:00.000Z",
+          balanceAfter: { available: 9899.5, held: 100.5, paidOut: 0 }
+        }
+      ],
+      nextCursor: null
+    }
+  ]
+})

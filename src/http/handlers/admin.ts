@@ -1,5 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
-import { Effect } from "effect"
+import { Effect, Option } from "effect"
+import { UserNotFound } from "../../domain/index.js"
 import type { LimitPatch } from "../../domain/limits.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
@@ -8,7 +9,8 @@ import { PayoutChanges } from "../../programs/PayoutChanges.js"
 import { CurrentAdmin } from "../api/auth.js"
 import { CreateUserBody, ReturnBody, UpdateUserBody } from "../api/bodies.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { differenceJson, transactionJson, userJson } from "../json.js"
+import { decodeCursor, decodeUserCursor, encodeCursor, encodeUserCursor, optionalCursor } from "../cursor.js"
+import { adminUserJson, differenceJson, transactionJson, userJson } from "../json.js"
 import { idempotencyKey, readBody, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
 
@@ -68,6 +70,51 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
           const finish = yield* changes.recordReturn(yield* CurrentAdmin, path.transactionId, body.reason)
           if (!finish.moved) yield* withResponseHeaders({ "idempotent-replayed": "true" })
           return { success: true as const, transaction: transactionJson(finish.transaction) }
+        })
+      )
+      .handle(
+        "listUsers",
+        Effect.fn("http.admin.listUsers")(function* ({ urlParams }) {
+          const page = yield* store.users({
+            limit: urlParams.limit ?? 50,
+            status: urlParams.status,
+            currency: urlParams.currency,
+            cursor: yield* optionalCursor(urlParams.cursor, decodeUserCursor)
+          })
+          return {
+            success: true as const,
+            count: page.users.length,
+            users: page.users.map(({ user, accounts }) => adminUserJson(user, accounts)),
+            nextCursor: page.nextCursor === null ? null : encodeUserCursor(page.nextCursor)
+          }
+        })
+      )
+      .handle(
+        "getUser",
+        Effect.fn("http.admin.getUser")(function* ({ path }) {
+          const user = yield* store.getUser(path.userId)
+          if (Option.isNone(user)) return yield* new UserNotFound({ userId: path.userId })
+          const accounts = yield* store.accounts(path.userId)
+          return { success: true as const, user: adminUserJson(user.value, accounts) }
+        })
+      )
+      .handle(
+        "listPayouts",
+        Effect.fn("http.admin.listPayouts")(function* ({ urlParams }) {
+          const page = yield* store.payouts({
+            limit: urlParams.limit ?? 50,
+            status: urlParams.status,
+            userId: urlParams.userId,
+            createdFrom: urlParams.createdAfter,
+            createdBefore: urlParams.createdBefore,
+            cursor: yield* optionalCursor(urlParams.cursor, decodeCursor)
+          })
+          return {
+            success: true as const,
+            count: page.transactions.length,
+            transactions: page.transactions.map(transactionJson),
+            nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor)
+          }
         })
       )
       .handle(

@@ -21,8 +21,8 @@ import { Settings } from "../../settings.js"
 import { CurrentActor, PayoutRateLimit } from "../api/auth.js"
 import { render, UserRateLimitExceeded } from "../api/errors.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { decodeCursor, encodeCursor } from "../cursor.js"
-import { auditJson, balanceJson, transactionJson } from "../json.js"
+import { decodeCursor, decodeLedgerCursor, encodeCursor, encodeLedgerCursor, optionalCursor } from "../cursor.js"
+import { auditJson, balanceJson, ledgerEntryJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
 import { rateLimitHeaders, withResponseHeaders } from "../respond.js"
 
@@ -173,20 +173,36 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
         Effect.fnUntraced(function* ({ path, urlParams }) {
           const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
           // `cursor=` (empty, as docs/api.md allows for the first request) is the first page
-          const cursor =
-            urlParams.cursor === undefined || urlParams.cursor === ""
-              ? undefined
-              : yield* decodeCursor(urlParams.cursor)
           const page = yield* store.history(user.userId, {
             limit: urlParams.limit ?? 50,
             status: urlParams.status,
-            cursor
+            cursor: yield* optionalCursor(urlParams.cursor, decodeCursor)
           })
           return {
             success: true as const,
             count: page.transactions.length,
             transactions: page.transactions.map(transactionJson),
             nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor)
+          }
+        })
+      )
+      .handle(
+        "ledger",
+        Effect.fnUntraced(function* ({ path, urlParams }) {
+          const user = yield* userOf(yield* actFor(yield* CurrentActor, path.userId))
+          const currency = urlParams.currency ?? user.currency
+          const page = yield* store.ledger(user.userId, {
+            currency,
+            limit: urlParams.limit ?? 50,
+            cursor: yield* optionalCursor(urlParams.cursor, decodeLedgerCursor)
+          })
+          return {
+            success: true as const,
+            userId: user.userId,
+            currency,
+            count: page.entries.length,
+            entries: page.entries.map(ledgerEntryJson),
+            nextCursor: page.nextCursor === null ? null : encodeLedgerCursor(page.nextCursor)
           }
         })
       )

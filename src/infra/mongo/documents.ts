@@ -68,9 +68,21 @@ export const TransactionDoc = Schema.Union(
   Schema.Struct({ ...Returned.fields, _tag: status("returned"), amount: StoredMinor })
 )
 
+const BalanceAfterDoc = Schema.Struct({ available: StoredMinor, held: StoredMinor, paidOut: StoredMinor })
+
+/** `seq` and `balanceAfter` are written with every posting since the ledger read; older postings lack them. */
 export const PostingDoc = Schema.Struct({
   ...Posting.fields,
-  lines: Schema.Array(Schema.Struct({ ...LedgerLine.fields, amount: int64(Schema.Int) }))
+  lines: Schema.Array(Schema.Struct({ ...LedgerLine.fields, amount: int64(Schema.Int) })),
+  seq: Schema.optional(Schema.Int),
+  balanceAfter: Schema.optional(BalanceAfterDoc)
+})
+
+/** A posting with its place in the account's ledger and the balance it left. */
+export const LedgerEntryDoc = Schema.Struct({
+  ...PostingDoc.fields,
+  seq: Schema.Int,
+  balanceAfter: BalanceAfterDoc
 })
 
 export const AuditDoc = AuditEntry

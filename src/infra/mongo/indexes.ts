@@ -21,8 +21,22 @@ export type Collections = ReturnType<typeof collections>
 const uniqueWhere = (field: string) => ({ unique: true, partialFilterExpression: { [field]: { $exists: true } } })
 
 const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<IndexDescription>]> => [
-  [c.users, [{ key: { userId: 1 }, ...uniqueWhere("userId") }]],
-  [c.accounts, [{ key: { userId: 1, currency: 1 }, ...uniqueWhere("userId") }]],
+  [
+    c.users,
+    [
+      { key: { userId: 1 }, ...uniqueWhere("userId") },
+      // the admin's user list: by userId within a status
+      { key: { status: 1, userId: 1 } }
+    ]
+  ],
+  [
+    c.accounts,
+    [
+      { key: { userId: 1, currency: 1 }, ...uniqueWhere("userId") },
+      // the admin's user list by currency: the holders in userId order
+      { key: { currency: 1, userId: 1 } }
+    ]
+  ],
   [
     c.transactions,
     [
@@ -30,7 +44,10 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
       // history: newest first with a (createdAt, transactionId) cursor
       { key: { userId: 1, createdAt: -1, transactionId: -1 } },
       // recovery: open payouts off the queue the longest
-      { key: { status: 1, queuedAt: 1 } }
+      { key: { status: 1, queuedAt: 1 } },
+      // the admin's payout list: newest first, across users and within a status
+      { key: { createdAt: -1, transactionId: -1 } },
+      { key: { status: 1, createdAt: -1, transactionId: -1 } }
     ]
   ],
   [
@@ -38,6 +55,8 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
     [
       { key: { postingId: 1 }, ...uniqueWhere("postingId") },
       { key: { userId: 1, currency: 1, at: 1 } },
+      // an account's statement: its postings by seq (unique: one posting per place)
+      { key: { userId: 1, currency: 1, seq: 1 }, ...uniqueWhere("seq") },
       { key: { transactionId: 1 } }
     ]
   ],

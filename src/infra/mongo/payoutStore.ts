@@ -25,6 +25,7 @@ import { makeIdempotency } from "./idempotency.js"
 import { collections, ensureIndexes } from "./indexes.js"
 import { makeIntake } from "./intake.js"
 import { makeQueries } from "./queries.js"
+import { makeReads } from "./reads.js"
 import { makeRecords } from "./records.js"
 import { makeRecovery, migrateOpenPayouts } from "./recovery.js"
 import { makeSettlement } from "./settlement.js"
@@ -44,6 +45,7 @@ export const make = Effect.gen(function* () {
     ...makeIntake(records, dailyLimits),
     ...makeSettlement(records),
     ...makeQueries(records),
+    ...makeReads(records),
     ...makeRecovery(records)
   }
   return store

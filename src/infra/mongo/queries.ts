@@ -9,7 +9,7 @@ const open = { status: { $in: ["scheduled", "initiated", "processing"] } }
 
 export const makeQueries = (
   r: Records
-): Pick<PayoutStoreShape, "getTransaction" | "history" | "accounts" | "audit" | "reconcile" | "ping"> => {
+): Pick<PayoutStoreShape, "getTransaction" | "accounts" | "audit" | "reconcile" | "ping"> => {
   const { c } = r
   const all =
     <A, I>(schema: Parameters<typeof decode<A, I>>[0]) =>
@@ -20,38 +20,6 @@ export const makeQueries = (
     getTransaction: Effect.fn("MongoPayoutStore.getTransaction")((transactionId) =>
       query(r.transaction(transactionId))
     ),
-
-    history: Effect.fn("MongoPayoutStore.history")(function* (userId, { limit, status, cursor }) {
-      const after =
-        cursor === undefined
-          ? {}
-          : {
-              $or: [
-                { createdAt: { $lt: cursor.createdAt } },
-                { createdAt: cursor.createdAt, transactionId: { $lt: cursor.transactionId } }
-              ]
-            }
-      // one more than the page, to know whether there is a next one
-      const docs = yield* query(
-        call(() =>
-          c.transactions
-            .find({ userId, ...(status === undefined ? {} : { status }), ...after })
-            .sort({ createdAt: -1, transactionId: -1 })
-            .limit(Math.max(limit, 0) + 1)
-            .toArray()
-        )
-      )
-      const found = yield* all(TransactionDoc)(docs)
-      const page = found.slice(0, limit)
-      const last = page[page.length - 1]
-      return {
-        transactions: page,
-        nextCursor:
-          found.length > limit && last !== undefined
-            ? { createdAt: last.createdAt, transactionId: last.transactionId }
-            : null
-      }
-    }),
 
     accounts: Effect.fn("MongoPayoutStore.accounts")(function* (userId) {
       const docs = yield* query(call(() => c.accounts.find({ userId }).sort({ _id: 1 }).toArray()))

@@ -10,6 +10,7 @@ import {
   IdempotencyKeyInUse,
   type IdempotentResult,
   isOpen,
+  ledgerEntry,
   type Minor,
   makePosting,
   type PostingKind,
@@ -29,7 +30,7 @@ import {
   EventDoc,
   encode,
   IdempotentResultDoc,
-  PostingDoc,
+  LedgerEntryDoc,
   TransactionDoc,
   UserDoc
 } from "./documents.js"
@@ -119,6 +120,8 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
   /**
    * The balance change and its posting, derived from the same lines. The debited
    * bucket must cover the amount (the filter is the compare-and-set); `None` when it does not.
+   * The account counts its postings (`postings`, in the same `$inc`): the count after
+   * is the posting's `seq`, and the account as updated its `balanceAfter`.
    */
   const moveMoney = (
     move: {
@@ -136,7 +139,7 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
   ): Effect.Effect<Option.Option<Account>, MongoFailure> =>
     Effect.gen(function* () {
       const posting = makePosting({ ...move, at: now })
-      const inc: Record<string, Long | number> = { ...guard.inc }
+      const inc: Record<string, Long | number> = { ...guard.inc, postings: Long.fromNumber(1) }
       const filter: Record<string, unknown> = { ...guard.filter, userId: move.userId, currency: move.currency }
       for (const line of posting.lines) {
         if (line.bucket === "funding") inc.funded = Long.fromNumber(-line.amount)
@@ -155,9 +158,12 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
         )
       )
       if (after === null) return Option.none()
-      const stored = yield* encode(PostingDoc)(posting)
+      const account = yield* decode(AccountDoc)(after)
+      const seq = Number(after.postings)
+      if (!Number.isSafeInteger(seq) || seq < 1) return yield* Effect.dieMessage("account posting counter not a count")
+      const stored = yield* encode(LedgerEntryDoc)(ledgerEntry(posting, seq, account))
       yield* call(() => c.ledger.insertOne({ ...stored }, { session }))
-      return Option.some(yield* decode(AccountDoc)(after))
+      return Option.some(account)
     })
 
   const audit = (

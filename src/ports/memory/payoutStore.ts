@@ -18,14 +18,15 @@ import {
   IdempotencyKeyInUse,
   InsufficientBalance,
   isOpen,
+  type LedgerEntry,
   type LimitDefaults,
   LimitExceeded,
+  ledgerEntry,
   type Minor,
   makePosting,
   minor,
   open as openPayout,
   type PayoutChange,
-  type Posting,
   type PostingKind,
   type Processing,
   payoutResult,
@@ -46,7 +47,14 @@ import {
 import * as Txn from "../../domain/transaction.js"
 import { Settings } from "../../settings.js"
 import { EventLog, type EventLogShape } from "../EventLog.js"
-import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape, type Reserved } from "../PayoutStore.js"
+import {
+  type Finish,
+  type HistoryCursor,
+  type HistoryPage,
+  PayoutStore,
+  type PayoutStoreShape,
+  type Reserved
+} from "../PayoutStore.js"
 import { makeEventRecords } from "./eventLog.js"
 import { makeIdempotencyRecords } from "./idempotency.js"
 
@@ -88,7 +96,9 @@ export const makeWithLog = (
   const users = new Map<string, User>()
   const accounts = new Map<string, Account>()
   const transactions = new Map<string, Transaction>()
-  const ledger: Array<Posting> = []
+  const ledger: Array<LedgerEntry> = []
+  /** Postings so far per account: the next posting's `seq` is this + 1. */
+  const postingCounts = new Map<string, number>()
   const auditLog: Array<AuditEntry> = []
   const idempotency = makeIdempotencyRecords()
   const events = makeEventRecords()
@@ -111,9 +121,14 @@ export const makeWithLog = (
     postingId: string,
     now: number
   ): Account => {
+    const key = accountKey(userId, currency)
     const after = apply(account(userId, currency), kind, amount)
-    accounts.set(accountKey(userId, currency), after)
-    ledger.push(makePosting({ kind, userId, currency, transactionId, amount, at: now, postingId }))
+    const seq = (postingCounts.get(key) ?? 0) + 1
+    accounts.set(key, after)
+    postingCounts.set(key, seq)
+    ledger.push(
+      ledgerEntry(makePosting({ kind, userId, currency, transactionId, amount, at: now, postingId }), seq, after)
+    )
     return after
   }
 
@@ -163,6 +178,25 @@ export const makeWithLog = (
         return Effect.succeed(write(t, decision.change, now))
       })
     )
+
+  const accountsOf = (userId: UserId) => [...accounts.values()].filter((a) => a.userId === userId)
+
+  const payouts = (query: Parameters<PayoutStoreShape["payouts"]>[0]): HistoryPage => {
+    const { cursor, status, userId, createdFrom, createdBefore, limit } = query
+    const found = [...transactions.values()]
+      .filter((t) => userId === undefined || t.userId === userId)
+      .filter((t) => status === undefined || t._tag === status)
+      .filter((t) => createdFrom === undefined || t.createdAt >= createdFrom)
+      .filter((t) => createdBefore === undefined || t.createdAt < createdBefore)
+      .filter((t) => cursor === undefined || newestFirst(cursor, t) < 0)
+      .sort(newestFirst)
+    const page = found.slice(0, limit)
+    const last = page[page.length - 1]
+    return {
+      transactions: page,
+      nextCursor: found.length > limit && last ? { createdAt: last.createdAt, transactionId: last.transactionId } : null
+    }
+  }
 
   const store: PayoutStoreShape = {
     createUser: (input) =>
@@ -293,23 +327,36 @@ export const makeWithLog = (
 
     getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
 
-    history: (userId, query) =>
+    history: (userId, query) => Effect.sync(() => payouts({ ...query, userId })),
+
+    accounts: (userId) => Effect.sync(() => accountsOf(userId)),
+
+    payouts: (query) => Effect.sync(() => payouts(query)),
+
+    users: ({ limit, status, currency, cursor }) =>
       Effect.sync(() => {
-        const { cursor, status, limit } = query
-        const mine = [...transactions.values()]
-          .filter((t) => t.userId === userId && (status === undefined || t._tag === status))
-          .filter((t) => cursor === undefined || newestFirst(cursor, t) < 0)
-          .sort(newestFirst)
-        const page = mine.slice(0, limit)
+        const found = [...users.values()]
+          .filter((u) => cursor === undefined || u.userId > cursor)
+          .filter((u) => status === undefined || u.status === status)
+          .filter((u) => currency === undefined || accounts.has(accountKey(u.userId, currency)))
+          .sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0))
+        const page = found.slice(0, limit)
         const last = page[page.length - 1]
         return {
-          transactions: page,
-          nextCursor:
-            mine.length > limit && last ? { createdAt: last.createdAt, transactionId: last.transactionId } : null
+          users: page.map((user) => ({ user, accounts: accountsOf(user.userId) })),
+          nextCursor: found.length > limit && last ? last.userId : null
         }
       }),
 
-    accounts: (userId) => Effect.sync(() => [...accounts.values()].filter((a) => a.userId === userId)),
+    ledger: (userId, { currency, limit, cursor }) =>
+      Effect.sync(() => {
+        const found = ledger.filter(
+          (p) => p.userId === userId && p.currency === currency && (cursor === undefined || p.seq > cursor)
+        )
+        const page = found.slice(0, limit)
+        const last = page[page.length - 1]
+        return { entries: page, nextCursor: found.length > limit && last ? last.seq : null }
+      }),
 
     audit: (transactionId) => Effect.sync(() => auditLog.filter((e) => e.transactionId === transactionId)),
 
