@@ -6,9 +6,11 @@ import {
   type PayoutNotReturnable,
   readOwned,
   type ServiceUnavailable,
+  SYSTEM_ACTOR,
   type Transaction,
   type TransactionId,
-  TransactionNotFound
+  TransactionNotFound,
+  type UserId
 } from "../domain/index.js"
 import { EventBus } from "../ports/EventBus.js"
 import { EventLog } from "../ports/EventLog.js"
@@ -33,6 +35,11 @@ export interface PayoutChangesShape {
     transactionId: TransactionId,
     reason: string
   ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotReturnable | ServiceUnavailable>
+  /** The same step for a return the rail reported (its returns feed), recorded by SYSTEM_ACTOR. */
+  readonly recordRailReturn: (
+    transactionId: TransactionId,
+    reason: string
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotReturnable | ServiceUnavailable>
 }
 
 const owned = readOwned<Transaction>()
@@ -53,18 +60,31 @@ const make = Effect.gen(function* () {
     return finish
   })
 
+  /** One step for every return, whoever reports it: completed → returned, once. */
+  const returned = (transactionId: TransactionId, reason: string, by: UserId) =>
+    Effect.gen(function* () {
+      const finish = yield* store.recordReturn(transactionId, reason, by)
+      yield* announce(bus, mark, finish.events)
+      if (finish.moved) yield* Metric.increment(Metric.tagged(payoutsFinished, "status", "returned"))
+      return finish
+    })
+
   const recordReturn = Effect.fn("PayoutChanges.recordReturn")(function* (
     admin: Authorized<"admin">,
     transactionId: TransactionId,
     reason: string
   ) {
-    const finish = yield* store.recordReturn(transactionId, reason, admin.actor.userId)
-    yield* announce(bus, mark, finish.events)
-    if (finish.moved) yield* Metric.increment(Metric.tagged(payoutsFinished, "status", "returned"))
-    return finish
+    return yield* returned(transactionId, reason, admin.actor.userId)
   })
 
-  return { cancel, recordReturn } satisfies PayoutChangesShape
+  const recordRailReturn = Effect.fn("PayoutChanges.recordRailReturn")(function* (
+    transactionId: TransactionId,
+    reason: string
+  ) {
+    return yield* returned(transactionId, reason, SYSTEM_ACTOR)
+  })
+
+  return { cancel, recordReturn, recordRailReturn } satisfies PayoutChangesShape
 })
 
 /** What happens to a payout after intake, asked for over the API: a cancel, a return. */

@@ -1,5 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect } from "effect"
+import { SYSTEM_ACTOR, UserExists } from "../../domain/index.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
 import { Accounts } from "../../programs/Accounts.js"
@@ -22,6 +23,8 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
         "createUser",
         Effect.fn("http.admin.createUser")(function* () {
           const body = yield* readBody(CreateUserBody, "user")
+          // the service's own name in audit entries (`by`): taken, so no user can pass for it
+          if (body.userId === SYSTEM_ACTOR) return yield* new UserExists({ userId: body.userId })
           const user = yield* store.createUser({
             userId: body.userId,
             name: body.name ?? body.userId,
