@@ -7,7 +7,8 @@
  * Part 1: HTTP intake → queue → worker → events over Redis → Socket.IO, money exact.
  * Part 2: the worker is SIGKILLed mid-settlement; a new worker finishes the payout
  * exactly once. Then: one trace across both services; a scheduled payout outlives
- * a SIGKILL of both processes and settles at its time; and SIGTERM exits 0.
+ * a SIGKILL of both processes and settles at its time; a simulated bank return
+ * survives a worker SIGKILL in its delay; and SIGTERM exits 0.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { api, connectRecorder, type EventRecorder, eventually, type Reply, token } from "./distributed/client.js"
@@ -417,6 +418,39 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     const end = await balance(w)
     expect(cents(end.available)).toBe(cents(start.available - amount))
     expect(cents(end.held)).toBe(cents(start.held))
+    await reconcile(w)
+  })
+
+  it("part 4: a simulated bank return due while no worker runs is recorded by the next worker, once", async () => {
+    const w = need()
+    // a worker whose simulated bank sends "return" payouts back 3 s after paying them
+    await stopWith(currentWorker(), "SIGTERM", 15_000)
+    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200", RAIL_SIMULATED_RETURN_DELAY_MS: "3000" })
+    const start = await balance(w)
+    const accepted = await w.user("POST", "/api/payout", {
+      userId: USER,
+      amount: 3.25,
+      currency: "USD",
+      metadata: { simulate: "return" }
+    })
+    expect(accepted.status).toBe(202)
+    const id = String(accepted.body.transactionId)
+    await w.events.waitFor(id, "PAYOUT_COMPLETED", 15_000)
+    // the worker dies inside the return delay; the next one starts after the return came due
+    await stopWith(currentWorker(), "SIGKILL", 5_000)
+    const killedAt = Date.now()
+    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200" })
+    const returned = await w.events.waitFor(id, "PAYOUT_RETURNED", 30_000)
+    console.info(`distributed: part 4 return recorded ${returned.at - killedAt} ms after the worker was killed`)
+    expect(returned.payload).toMatchObject({ status: "returned", error: "Simulated bank return" })
+    const audit = await w.user("GET", `/api/payout/${id}/audit`)
+    const entries = (Array.isArray(audit.body.entries) ? audit.body.entries : []) as Array<{
+      action: string
+      details: Record<string, unknown>
+    }>
+    expect(entries.filter((e) => e.action === "PAYOUT_RETURNED").map((e) => e.details.by)).toEqual(["system"])
+    const end = await balance(w)
+    expect([cents(end.available), cents(end.held)]).toEqual([cents(start.available), cents(start.held)])
     await reconcile(w)
   })
 
