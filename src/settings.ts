@@ -227,6 +227,8 @@ export const Settings = {
   queuePublishTimeoutMs: int("QUEUE_PUBLISH_TIMEOUT_MS", 1_000, 1),
   /** After a failed intake publish, intake skips the broker for this long (the payouts wait for Recovery). */
   queueBreakerCooldownMs: int("QUEUE_BREAKER_COOLDOWN_MS", 2_000, 0),
+  /** `metadata.simulate = "return"`: the simulated bank reports the paid payout returned this long after paying it. */
+  railSimulatedReturnDelayMs: int("RAIL_SIMULATED_RETURN_DELAY_MS", 5_000),
   /** Where the simulated rail keeps its decisions and statement in Redis (gateway/worker runtimes). */
   railSimPrefix: Config.string("RAIL_SIM_PREFIX").pipe(Config.withDefault("railsim:")),
   /** Per user and currency, per UTC day: checked in the reserve's own atomic step (a user's override wins). */
@@ -295,8 +297,9 @@ export const webhookUrlSettings = Config.all({
   allowPrivate: Settings.webhookAllowPrivateUrls
 })
 
-/** PAYOUT_PROCESSING_DELAY_MS and PAYOUT_FAILURE_RATE: how the simulated rail behaves. */
+/** PAYOUT_PROCESSING_DELAY_MS, PAYOUT_FAILURE_RATE and RAIL_SIMULATED_RETURN_DELAY_MS: how the simulated rail behaves. */
 export const railSettings = Config.all({
   processingDelayMs: Settings.processingDelayMs,
-  failureRate: Settings.failureRate
+  failureRate: Settings.failureRate,
+  returnDelayMs: Settings.railSimulatedReturnDelayMs
 })

@@ -8,7 +8,7 @@ import type { Transaction } from "./transaction.js"
  * user's; an admin's payout keys for a user are that admin's alone, so they
  * never replay, block or 422 the user's; credits have their own space per user.
  */
-export type IdempotencyScope = PayoutScope | CreditScope
+export type IdempotencyScope = PayoutScope | CreditScope | CancelScope
 
 export interface PayoutScope {
   readonly _tag: "Payout"
@@ -22,18 +22,39 @@ export interface CreditScope {
   readonly userId: UserId
 }
 
-export const IdempotencyScope = {
-  payout: (userId: UserId, admin: UserId | null = null): PayoutScope => ({ _tag: "Payout", userId, admin }),
-  credit: (userId: UserId): CreditScope => ({ _tag: "Credit", userId })
+/**
+ * The cancels of one actor, whichever payout: a key names one cancel, so the
+ * same key on another payout is a reuse (422). An admin's keys are its own,
+ * apart from a user that happens to have the admin's id.
+ */
+export interface CancelScope {
+  readonly _tag: "Cancel"
+  readonly actor: UserId
+  readonly role: "user" | "admin"
 }
 
-/** How a scope is stored (`payout:<userId>`, `payout:<userId>:admin:<adminId>`, `credit:<userId>`); userIds hold no `:`. */
+export const IdempotencyScope = {
+  payout: (userId: UserId, admin: UserId | null = null): PayoutScope => ({ _tag: "Payout", userId, admin }),
+  credit: (userId: UserId): CreditScope => ({ _tag: "Credit", userId }),
+  cancel: (actor: { readonly userId: UserId; readonly role: "user" | "admin" }): CancelScope => ({
+    _tag: "Cancel",
+    actor: actor.userId,
+    role: actor.role
+  })
+}
+
+/**
+ * How a scope is stored (`payout:<userId>`, `payout:<userId>:admin:<adminId>`, `credit:<userId>`,
+ * `cancel:<role>:<actorId>`); userIds hold no `:`.
+ */
 export const scopeKey = (scope: IdempotencyScope): string =>
   scope._tag === "Credit"
     ? `credit:${scope.userId}`
-    : scope.admin === null
-      ? `payout:${scope.userId}`
-      : `payout:${scope.userId}:admin:${scope.admin}`
+    : scope._tag === "Cancel"
+      ? `cancel:${scope.role}:${scope.actor}`
+      : scope.admin === null
+        ? `payout:${scope.userId}`
+        : `payout:${scope.userId}:admin:${scope.admin}`
 
 export interface PayoutResult {
   readonly _tag: "Payout"
@@ -49,8 +70,14 @@ export interface CreditResult {
   readonly available: Minor
 }
 
+/** A cancel's answer is its payout, canceled for good: the key remembers which one. */
+export interface CancelResult {
+  readonly _tag: "Cancel"
+  readonly transactionId: TransactionId
+}
+
 /** The first answer of a key, replayed as is; its `_tag` is its scope's. */
-export type IdempotentResult = PayoutResult | CreditResult
+export type IdempotentResult = PayoutResult | CreditResult | CancelResult
 
 /** What a scope's keys remember. */
 export type ResultOf<S extends IdempotencyScope> = Extract<IdempotentResult, { readonly _tag: S["_tag"] }>
@@ -70,6 +97,9 @@ export const creditResult = (a: Account): CreditResult => ({
   currency: a.currency,
   available: a.available
 })
+
+/** The result a cancel remembers. */
+export const cancelResult = (t: Transaction): CancelResult => ({ _tag: "Cancel", transactionId: t.transactionId })
 
 /** Idempotency records are kept at least this long after their request was answered. */
 export const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000

@@ -12,6 +12,12 @@ export const UserId = Schema.String.annotations({ message: () => userIdRule }).p
 )
 export type UserId = typeof UserId.Type
 
+/**
+ * Who the service itself is in an audit entry's `by` (a return the rail reported):
+ * a UserId like any actor's, reserved (no user may be created with it).
+ */
+export const SYSTEM_ACTOR: UserId = UserId.make("system")
+
 export const TransactionId = Schema.String.pipe(
   Schema.pattern(/^TXN_[0-9A-Z]+_[0-9A-F]{16}$/, {
     message: () => "transactionId must look like TXN_<BASE36>_<16 HEX>"

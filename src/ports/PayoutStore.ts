@@ -224,12 +224,15 @@ export interface PayoutStoreShape {
   /**
    * CAS: initiated → canceled, held → available (a RELEASE posting), audit,
    * PAYOUT_CANCELED. Already canceled: `moved` false, nothing written. Claimed
-   * by a worker, or final: PayoutNotCancelable.
+   * by a worker, or final: PayoutNotCancelable. With a ticket, its key is
+   * completed with `cancelResult` in the same step (also when already canceled);
+   * a ticket taken over since is IdempotencyKeyInUse, and nothing is written.
    */
   readonly cancel: (
     transactionId: TransactionId,
-    by: UserId
-  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | ServiceUnavailable>
+    by: UserId,
+    idempotency?: IdempotencyTicket | null
+  ) => Effect.Effect<Finish, TransactionNotFound | PayoutNotCancelable | IdempotencyKeyInUse | ServiceUnavailable>
 
   /**
    * CAS: completed → returned, paidOut → available (a RETURN posting), audit,

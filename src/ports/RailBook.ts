@@ -36,6 +36,18 @@ export interface RailBookShape {
   readonly record: (call: RailCall) => Effect.Effect<void, ServiceUnavailable>
   /** The calls recorded, oldest first (tests and operators). */
   readonly statement: Effect.Effect<ReadonlyArray<RailCall>, ServiceUnavailable>
+  /** The bank will report `transactionId` returned from `dueAt` on; a return already scheduled keeps its time. */
+  readonly scheduleReturn: (transactionId: string, dueAt: number) => Effect.Effect<void, ServiceUnavailable>
+  /** Returns due by `now` and not cleared, earliest first, at most `limit`. */
+  readonly dueReturns: (now: number, limit: number) => Effect.Effect<ReadonlyArray<ScheduledReturn>, ServiceUnavailable>
+  /** The service recorded the return: it is reported no more. */
+  readonly clearReturn: (transactionId: string) => Effect.Effect<void, ServiceUnavailable>
+}
+
+/** A return the simulated bank will report (or reports: once `dueAt` has passed). */
+export interface ScheduledReturn {
+  readonly transactionId: string
+  readonly dueAt: number
 }
 
 /** How many calls a statement keeps (at least). */

@@ -13,11 +13,13 @@ import * as MemoryLock from "../ports/memory/userLock.js"
 import * as MemoryWebhookStore from "../ports/memory/webhookStore.js"
 import type { PayoutQueue } from "../ports/PayoutQueue.js"
 import type { PayoutStore } from "../ports/PayoutStore.js"
+import type { RailReturns } from "../ports/RailReturns.js"
 import type { RateLimiter } from "../ports/RateLimiter.js"
 import type { SettlementRail } from "../ports/SettlementRail.js"
 import type { UserLock } from "../ports/UserLock.js"
 import type { WebhookStore } from "../ports/WebhookStore.js"
 import { Accounts } from "../programs/Accounts.js"
+import { BankReturns, BankReturnsLoop } from "../programs/BankReturns.js"
 import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
 import { PayoutChanges } from "../programs/PayoutChanges.js"
 import { PayoutIntake } from "../programs/PayoutIntake.js"
@@ -71,10 +73,20 @@ export const Programs = Layer.mergeAll(
   Accounts.layer,
   WebhookEndpoints.layer,
   WebhookDispatch.layer
-).pipe(Layer.provide(Layer.merge(Webhooks.UrlCheck, Webhooks.Sender)))
+).pipe(
+  // the rail's returns go through PayoutChanges, the admin return's program
+  (programs) => Layer.provideMerge(BankReturns.layer, programs),
+  Layer.provide(Layer.merge(Webhooks.UrlCheck, Webhooks.Sender))
+)
 
-/** The worker's background loops: queue consumer, recovery, event relay, webhook delivery. */
-export const WorkerLoops = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop, WebhookLoop)
+/** The worker's background loops: queue consumer, recovery, the rail's returns, event relay, webhook delivery. */
+export const WorkerLoops = Layer.mergeAll(
+  SettlementConsumer,
+  RecoveryLoop,
+  BankReturnsLoop,
+  EventRelayLoop,
+  WebhookLoop
+)
 
 export const embeddedHealth = HealthChecks.layer({
   store: portProbes.store,
@@ -100,6 +112,7 @@ export type Ports =
   | EventBus
   | PayoutQueue
   | SettlementRail
+  | RailReturns
 
 /**
  * `npm start`: gateway and worker in one process on the given ports, the seeded users, HTTP + Socket.IO

@@ -38,7 +38,8 @@ export const Queue = RabbitQueue.layerConfig({
 /**
  * The simulated rail with its books in Redis under RAIL_SIM_PREFIX: one decision
  * per idempotency key for every worker and every restart (a real rail keeps its
- * own), remembered 30 days.
+ * own), remembered 30 days; its returns feed there too, so a simulated return
+ * due while no worker runs is recorded by the next one.
  */
 export const Rail = SimulatedRail.layerConfig(railSettings).pipe(
   Layer.provide(

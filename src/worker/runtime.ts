@@ -1,7 +1,9 @@
 import { HttpServer } from "@effect/platform"
 import { Effect, Layer } from "effect"
 import { HealthChecks, portProbes } from "../http/HealthChecks.js"
+import { BankReturns, BankReturnsLoop } from "../programs/BankReturns.js"
 import { EventRelay, EventRelayLoop } from "../programs/EventRelay.js"
+import { PayoutChanges } from "../programs/PayoutChanges.js"
 import { PayoutSettlement } from "../programs/PayoutSettlement.js"
 import { Recovery, RecoveryLoop } from "../programs/Recovery.js"
 import { SettlementConsumer } from "../programs/SettlementConsumer.js"
@@ -22,16 +24,24 @@ const Ops = Layer.unwrapEffect(
 
 /**
  * The worker: consumes payout_queue (WORKER_CONCURRENCY at once), settles on the
- * simulated rail, re-drives stuck payouts, publishes events to Redis, delivers
+ * simulated rail, re-drives stuck payouts, records the returns the rail reports, publishes events to Redis, delivers
  * webhooks (leased: any number of workers share them). Competing
  * consumers: run as many as you like. On SIGTERM it stops consuming; in-flight
  * deliveries finish or go back to the queue.
  */
-export const layer = Layer.mergeAll(SettlementConsumer, RecoveryLoop, EventRelayLoop, WebhookLoop, Ops).pipe(
+export const layer = Layer.mergeAll(
+  SettlementConsumer,
+  RecoveryLoop,
+  BankReturnsLoop,
+  EventRelayLoop,
+  WebhookLoop,
+  Ops
+).pipe(
   Layer.provideMerge(
     Layer.mergeAll(
       PayoutSettlement.layerWithCircuits,
       Recovery.layer,
+      BankReturns.layer.pipe(Layer.provide(PayoutChanges.layer)),
       EventRelay.layer,
       WebhookDispatch.layer.pipe(Layer.provide(Webhooks.Sender)),
       Health

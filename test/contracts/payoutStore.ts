@@ -617,6 +617,43 @@ export const payoutStoreContract = (
           yield* expectClean
         }))
 
+      test("cancel with an Idempotency-Key: the key is completed in the step, a taken-over ticket moves nothing", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(1_000)
+          const actor = { userId, role: "user" as const }
+          const { transaction: t } = yield* store.reserve(payout(userId, 300), null)
+          const claim = { scope: IdempotencyScope.cancel(actor), key: "c1", fingerprint: "f1" }
+          const begun = yield* store.beginIdempotent(claim, 60_000)
+          if (begun._tag !== "Started") return expect.unreachable()
+          expect((yield* store.cancel(t.transactionId, userId, begun.ticket)).moved).toBe(true)
+          expect(yield* store.beginIdempotent(claim, 60_000)).toEqual({
+            _tag: "Replay",
+            result: { _tag: "Cancel", transactionId: t.transactionId }
+          })
+          // the cancel scope is its own: the same key in the user's payout scope is another key
+          const payoutKey = yield* store.beginIdempotent({ ...claim, scope: IdempotencyScope.payout(userId) }, 60_000)
+          expect(payoutKey._tag).toBe("Started")
+          // a key on a payout already canceled (without a key) is completed too
+          const { transaction: u } = yield* store.reserve(payout(userId, 200), null)
+          yield* store.cancel(u.transactionId, userId)
+          const late = yield* store.beginIdempotent({ ...claim, key: "c2" }, 60_000)
+          if (late._tag !== "Started") return expect.unreachable()
+          expect((yield* store.cancel(u.transactionId, userId, late.ticket)).moved).toBe(false)
+          expect((yield* store.beginIdempotent({ ...claim, key: "c2" }, 60_000))._tag).toBe("Replay")
+          // a ticket taken over since it was checked: IdempotencyKeyInUse, the payout stays held
+          const { transaction: v } = yield* store.reserve(payout(userId, 100), null)
+          const dead = yield* store.beginIdempotent({ ...claim, key: "c3" }, 1_000)
+          if (dead._tag !== "Started") return expect.unreachable()
+          yield* advance(1_100)
+          expect((yield* store.beginIdempotent({ ...claim, key: "c3" }, 60_000))._tag).toBe("Started")
+          expect((yield* Effect.flip(store.cancel(v.transactionId, userId, dead.ticket)))._tag).toBe(
+            "IdempotencyKeyInUse"
+          )
+          expect(yield* store.getTransaction(v.transactionId)).toMatchObject({ value: { _tag: "initiated" } })
+          expect(yield* balances(userId)).toMatchObject({ available: 900, held: 100 })
+        }))
+
       test("scheduled: held at once, not claimable nor recovered before its time; due then, claimed once, cancelable until", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore

@@ -114,4 +114,45 @@ describe("POST /api/payout/:transactionId/cancel", () => {
     expect([badKey.status, badKey.json.code]).toEqual([400, "VALIDATION_ERROR"])
     await server.waitForEvent(busy, "PAYOUT_COMPLETED")
   })
+
+  it("an Idempotency-Key names one cancel: the same key replays it, on another payout it is a 422; no key still works", async () => {
+    const busy = await pay("1.00")
+    await server.waitForEvent(busy, "PAYOUT_PROCESSING")
+    const [first, second, third] = [await pay("3.00"), await pay("4.00"), await pay("5.00")]
+    const key = { "idempotency-key": "cancel-key-A" }
+
+    const r = await cancel(first, owner, key)
+    expect([r.status, r.headers.get("idempotent-replayed")]).toEqual([200, null])
+    const again = await cancel(first, owner, key)
+    expect([again.status, again.headers.get("idempotent-replayed")]).toEqual([200, "true"])
+    expect(again.json).toEqual(r.json)
+
+    const before = await balance()
+    const reused = await cancel(second, owner, key)
+    expect([reused.status, reused.json.code]).toEqual([422, "IDEMPOTENCY_KEY_REUSED"])
+    const still = await server.request("GET", `/api/payout/${second}`, { token: owner })
+    expect((still.json.transaction as { status: string }).status).toBe("initiated")
+    expect(await balance()).toEqual(before)
+
+    // an admin's keys are its own: the user's key is no reuse for it
+    const byAdmin = await cancel(first, root, key)
+    expect([byAdmin.status, byAdmin.headers.get("idempotent-replayed")]).toEqual([200, "true"])
+
+    // a refused cancel records nothing: its key can name another cancel afterwards
+    const refused = await cancel(busy, owner, { "idempotency-key": "cancel-key-B" })
+    expect([refused.status, refused.json.code]).toEqual([409, "PAYOUT_NOT_CANCELABLE"])
+    const reusedAfterRefusal = await cancel(third, owner, { "idempotency-key": "cancel-key-B" })
+    expect([reusedAfterRefusal.status, (reusedAfterRefusal.json.transaction as { status: string }).status]).toEqual([
+      200,
+      "canceled"
+    ])
+
+    // without a key a cancel works as before
+    const plain = await cancel(second)
+    expect([plain.status, (plain.json.transaction as { status: string }).status]).toEqual([200, "canceled"])
+    expect([(await cancel(second)).headers.get("idempotent-replayed")]).toEqual(["true"])
+    await server.waitForEvent(busy, "PAYOUT_COMPLETED")
+    expect(server.events.filter((e) => e.transactionId === first && e.type === "PAYOUT_CANCELED")).toHaveLength(1)
+    expect((await server.request("GET", "/api/admin/reconcile", { token: root })).json.ok).toBe(true)
+  })
 })

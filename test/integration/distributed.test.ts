@@ -6,7 +6,9 @@
  *
  * Part 1: HTTP intake → queue → worker → events over Redis → Socket.IO, money exact.
  * Part 2: the worker is SIGKILLed mid-settlement; a new worker finishes the payout
- * exactly once. Then: one trace across both services, and SIGTERM exits 0.
+ * exactly once. Then: one trace across both services; a scheduled payout outlives
+ * a SIGKILL of both processes and settles at its time; a simulated bank return
+ * survives a worker SIGKILL in its delay; and SIGTERM exits 0.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { api, connectRecorder, type EventRecorder, eventually, type Reply, token } from "./distributed/client.js"
@@ -332,6 +334,124 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     // every other span hangs off a span of the same trace
     const ids = new Set(trace.map((s) => s.spanId))
     for (const span of trace) if (span !== http) expect(ids.has(span.parentSpanId ?? ""), span.name).toBe(true)
+  })
+
+  it("part 3: a scheduled payout outlives both processes SIGKILLed and restarted before its time; settled after it", async () => {
+    const w = need()
+    const start = await balance(w)
+    const amount = 7.5
+    // ahead enough that both processes are surely back before it is due (their start-up is timed below)
+    const LEAD_MS = 25_000
+    const at = new Date(Date.now() + LEAD_MS)
+    const accepted = await w.user("POST", "/api/payout", {
+      userId: USER,
+      amount,
+      currency: "USD",
+      description: "distributed part 3",
+      scheduledFor: at.toISOString()
+    })
+    expect(accepted.status).toBe(202)
+    expect(accepted.body).toMatchObject({ status: "scheduled", scheduledFor: at.toISOString() })
+    const id = String(accepted.body.transactionId)
+    expect(cents((await balance(w)).held)).toBe(cents(start.held + amount))
+
+    // every process dies at once, with no chance to clean up
+    w.events.close()
+    const killedAt = Date.now()
+    const [gatewayKilled, workerKilled] = await Promise.all([
+      stopWith(w.gateway, "SIGKILL", 5_000),
+      stopWith(currentWorker(), "SIGKILL", 5_000)
+    ])
+    expect([gatewayKilled.signal, workerKilled.signal]).toEqual(["SIGKILL", "SIGKILL"])
+
+    // both back, the gateway on its port (clients keep their URL)
+    const port = new URL(w.gatewayUrl).port
+    const gateway = startService(
+      `gateway#${started.filter((p) => p.name.startsWith("gateway")).length + 1}`,
+      "src/gateway/main.ts",
+      {
+        ...baseEnv,
+        PORT: port
+      }
+    )
+    started.push(gateway)
+    const [gatewayReadyMs, worker] = await Promise.all([
+      waitReady(gateway, `${w.gatewayUrl}/api/health/ready`, READY_MS),
+      startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200" })
+    ])
+    const backAt = Date.now()
+    console.info(
+      `distributed: part 3 killed both ${at.getTime() - killedAt} ms before the payout's time; back after ` +
+        `${backAt - killedAt} ms (gateway ${gatewayReadyMs} ms, worker ${worker.readyMs} ms)`
+    )
+    expect(backAt, "both processes restarted before the payout's time").toBeLessThan(at.getTime())
+    const events = await connectRecorder(w.gatewayUrl, await token(JWT_SECRET, USER), 5_000)
+    world = { ...w, gateway, events }
+
+    // still waiting for its time, held
+    expect(await transaction(w, id)).toMatchObject({ status: "scheduled" })
+    expect(cents((await balance(w)).held)).toBe(cents(start.held + amount))
+
+    const finished = await eventually(
+      "scheduled payout completed",
+      async () => {
+        const t = await transaction(w, id)
+        if (t.status !== "completed" && Date.now() < at.getTime()) {
+          expect(t.status, "nothing settles it before its time").toBe("scheduled")
+        }
+        return t.status === "completed" ? t : undefined
+      },
+      at.getTime() - Date.now() + 20_000,
+      250
+    )
+    const details = finished.processingDetails as { processingStartedAt?: string; scheduledFor?: string }
+    expect(Date.parse(String(details.processingStartedAt))).toBeGreaterThanOrEqual(at.getTime())
+    const audit = await w.user("GET", `/api/payout/${id}/audit`)
+    const actions = (Array.isArray(audit.body.entries) ? audit.body.entries : []).map((e: unknown) =>
+      typeof e === "object" && e !== null && "action" in e ? String(e.action) : "?"
+    )
+    // the store audits a scheduled payout's reserve as PAYOUT_INITIATED (its event is PAYOUT_SCHEDULED)
+    expect(actions).toEqual(["PAYOUT_INITIATED", "PAYOUT_PROCESSING", "PAYOUT_COMPLETED"])
+    // the restarted gateway's socket got the settlement live
+    const completed = await events.waitFor(id, "PAYOUT_COMPLETED", 5_000)
+    expect(completed.at).toBeGreaterThanOrEqual(at.getTime())
+    const end = await balance(w)
+    expect(cents(end.available)).toBe(cents(start.available - amount))
+    expect(cents(end.held)).toBe(cents(start.held))
+    await reconcile(w)
+  })
+
+  it("part 4: a simulated bank return due while no worker runs is recorded by the next worker, once", async () => {
+    const w = need()
+    // a worker whose simulated bank sends "return" payouts back 3 s after paying them
+    await stopWith(currentWorker(), "SIGTERM", 15_000)
+    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200", RAIL_SIMULATED_RETURN_DELAY_MS: "3000" })
+    const start = await balance(w)
+    const accepted = await w.user("POST", "/api/payout", {
+      userId: USER,
+      amount: 3.25,
+      currency: "USD",
+      metadata: { simulate: "return" }
+    })
+    expect(accepted.status).toBe(202)
+    const id = String(accepted.body.transactionId)
+    await w.events.waitFor(id, "PAYOUT_COMPLETED", 15_000)
+    // the worker dies inside the return delay; the next one starts after the return came due
+    await stopWith(currentWorker(), "SIGKILL", 5_000)
+    const killedAt = Date.now()
+    await startWorker({ PAYOUT_PROCESSING_DELAY_MS: "200" })
+    const returned = await w.events.waitFor(id, "PAYOUT_RETURNED", 30_000)
+    console.info(`distributed: part 4 return recorded ${returned.at - killedAt} ms after the worker was killed`)
+    expect(returned.payload).toMatchObject({ status: "returned", error: "Simulated bank return" })
+    const audit = await w.user("GET", `/api/payout/${id}/audit`)
+    const entries = (Array.isArray(audit.body.entries) ? audit.body.entries : []) as Array<{
+      action: string
+      details: Record<string, unknown>
+    }>
+    expect(entries.filter((e) => e.action === "PAYOUT_RETURNED").map((e) => e.details.by)).toEqual(["system"])
+    const end = await balance(w)
+    expect([cents(end.available), cents(end.held)]).toEqual([cents(start.available), cents(start.held)])
+    await reconcile(w)
   })
 
   it("SIGTERM: the gateway and the worker both exit 0", async () => {

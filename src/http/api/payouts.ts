@@ -75,9 +75,11 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .addSuccess(TransactionFound)
       .addError(ApiErrors.TransactionNotFound)
       .addError(ApiErrors.PayoutNotCancelable)
+      .addError(ApiErrors.IdempotencyKeyInUse)
+      .addError(ApiErrors.IdempotencyKeyReused)
       .annotate(
         OpenApi.Summary,
-        "Cancel a payout no worker has claimed yet: the held amount is available again (repeating it changes nothing)"
+        "Cancel a payout no worker has claimed yet: the held amount is available again (repeating it changes nothing; an Idempotency-Key names one cancel)"
       )
   )
   .add(

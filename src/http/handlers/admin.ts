@@ -1,6 +1,6 @@
 import { HttpApiBuilder } from "@effect/platform"
 import { Effect, Option } from "effect"
-import { UserNotFound } from "../../domain/index.js"
+import { SYSTEM_ACTOR, UserExists, UserNotFound } from "../../domain/index.js"
 import type { LimitPatch } from "../../domain/limits.js"
 import { toDecimalNumber } from "../../domain/money.js"
 import { PayoutStore } from "../../ports/PayoutStore.js"
@@ -25,6 +25,8 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
         "createUser",
         Effect.fn("http.admin.createUser")(function* () {
           const body = yield* readBody(CreateUserBody, "user")
+          // the service's own name in audit entries (`by`): taken, so no user can pass for it
+          if (body.userId === SYSTEM_ACTOR) return yield* new UserExists({ userId: body.userId })
           const user = yield* store.createUser({
             userId: body.userId,
             name: body.name ?? body.userId,

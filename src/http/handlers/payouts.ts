@@ -153,9 +153,9 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
       .handle(
         "cancel",
         Effect.fnUntraced(function* ({ path, headers }) {
-          // the payout's state is the idempotency record: a repeat, with or without the key, finds it canceled
-          yield* idempotencyKey(headers["idempotency-key"])
-          const finish = yield* cancellation.cancel(yield* CurrentActor, path.transactionId)
+          // a repeat without a key finds it canceled; a key also refuses a second payout (422)
+          const key = yield* idempotencyKey(headers["idempotency-key"])
+          const finish = yield* cancellation.cancel(yield* CurrentActor, path.transactionId, key)
           if (!finish.moved) yield* withResponseHeaders({ "idempotent-replayed": "true" })
           return { success: true as const, transaction: transactionJson(finish.transaction) }
         })

@@ -98,7 +98,8 @@ export const EventDoc = Schema.Struct({
 
 export const IdempotentResultDoc = Schema.Union(
   Schema.TaggedStruct("Payout", { transactionId: TransactionId, amount: StoredMinor, currency: Currency }),
-  Schema.TaggedStruct("Credit", { userId: UserId, currency: Currency, available: StoredMinor })
+  Schema.TaggedStruct("Credit", { userId: UserId, currency: Currency, available: StoredMinor }),
+  Schema.TaggedStruct("Cancel", { transactionId: TransactionId })
 )
 
 const IdempotencyBase = {

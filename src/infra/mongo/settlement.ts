@@ -4,8 +4,10 @@ import {
   type AttemptRef,
   type ChangeDecision,
   cancelDecision,
+  cancelResult,
   claimDecision,
   GIVEN_UP,
+  IdempotencyKeyInUse,
   isHeldBy,
   isOpen,
   type PayoutChange,
@@ -21,7 +23,7 @@ import {
   TransactionNotFound
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import type { Finish, PayoutStoreShape } from "../../ports/PayoutStore.js"
+import type { Finish, IdempotencyTicket, PayoutStoreShape } from "../../ports/PayoutStore.js"
 import { again, call, query, Retry, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
 
@@ -96,16 +98,25 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
   const change = <E extends PayoutNotCancelable | PayoutNotReturnable>(
     transactionId: TransactionId,
     now: number,
-    decide: (t: Transaction) => ChangeDecision<E>
-  ): Effect.Effect<Finish, E | TransactionNotFound | ServiceUnavailable> =>
+    decide: (t: Transaction) => ChangeDecision<E>,
+    /** A cancel's Idempotency-Key, completed in this transaction whether it moved or found it done. */
+    ticket: IdempotencyTicket | null = null
+  ): Effect.Effect<Finish, E | TransactionNotFound | IdempotencyKeyInUse | ServiceUnavailable> =>
     again(
       transact(r.mongo, (session) =>
         Effect.gen(function* () {
           const t = yield* existing(transactionId, session)
           const decision = decide(t)
-          if (decision._tag === "Done") return { moved: false, transaction: t, events: [] } satisfies Finish
           if (decision._tag === "Refused") return yield* Effect.fail(decision.error)
-          return yield* write(t, decision.change, now, session)
+          if (!(yield* r.holdsTicket(ticket, session))) {
+            return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+          }
+          const finish: Finish =
+            decision._tag === "Done"
+              ? { moved: false, transaction: t, events: [] }
+              : yield* write(t, decision.change, now, session)
+          yield* r.completeTicket(ticket, cancelResult(finish.transaction), now, session)
+          return finish
         })
       )
     )
@@ -167,14 +178,19 @@ export const makeSettlement = (r: Records): Pick<PayoutStoreShape, SettlementOps
       return yield* finish(ref, now, (t) => settleChange(t, now))
     }),
 
-    cancel: Effect.fn("MongoPayoutStore.cancel")(function* (transactionId, by) {
+    cancel: Effect.fn("MongoPayoutStore.cancel")(function* (transactionId, by, ticket = null) {
       const now = yield* Clock.currentTimeMillis
-      return yield* change(transactionId, now, (t) => cancelDecision(t, by, now))
+      return yield* change(transactionId, now, (t) => cancelDecision(t, by, now), ticket)
     }),
 
     recordReturn: Effect.fn("MongoPayoutStore.recordReturn")(function* (transactionId, reason, by) {
       const now = yield* Clock.currentTimeMillis
-      return yield* change(transactionId, now, (t) => returnDecision(t, reason, by, now))
+      // no ticket: no key can be in use
+      return yield* Effect.catchTag(
+        change(transactionId, now, (t) => returnDecision(t, reason, by, now)),
+        "IdempotencyKeyInUse",
+        Effect.die
+      )
     }),
 
     release: Effect.fn("MongoPayoutStore.release")(function* (ref, reason) {

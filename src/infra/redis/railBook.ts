@@ -4,7 +4,7 @@ import { RailBook, type RailBookShape, RailCall, RailDecision, STATEMENT_LIMIT }
 import { RedisClient, unavailable } from "./client.js"
 
 export interface RedisRailBookOptions {
-  /** Key prefix: `<prefix>decision:<key>` and the list `<prefix>calls`. */
+  /** Key prefix: `<prefix>decision:<key>`, the list `<prefix>calls`, the sorted set `<prefix>returns`. */
   readonly prefix: string
   /** How long a decision is remembered (real rails keep idempotency keys for a limited time too). */
   readonly retentionMs: number
@@ -18,6 +18,8 @@ const redisCall = <A>(f: () => Promise<A>) => Effect.tryPromise(f).pipe(Effect.c
 export const make = (redis: Redis, options: RedisRailBookOptions): RailBookShape => {
   const decisionKey = (key: string) => `${options.prefix}decision:${key}`
   const callsKey = `${options.prefix}calls`
+  // member: transactionId, score: when the bank reports it returned
+  const returnsKey = `${options.prefix}returns`
   const decodeDecision = (raw: string | null) =>
     raw === null ? Effect.succeedNone : Effect.asSome(Effect.orDie(Schema.decode(Decision)(raw)))
 
@@ -45,7 +47,24 @@ export const make = (redis: Redis, options: RedisRailBookOptions): RailBookShape
     statement: Effect.flatMap(
       redisCall(() => redis.lrange(callsKey, 0, -1)),
       (lines) => Effect.forEach(lines, (line) => Effect.orDie(Schema.decode(Call)(line)))
-    )
+    ),
+
+    scheduleReturn: (transactionId, dueAt) =>
+      redisCall(() => redis.zadd(returnsKey, "NX", dueAt, transactionId)).pipe(Effect.asVoid),
+
+    dueReturns: (now, limit) =>
+      Effect.map(
+        redisCall(() => redis.zrangebyscore(returnsKey, "-inf", now, "WITHSCORES", "LIMIT", 0, limit)),
+        (flat) => {
+          const due: Array<{ transactionId: string; dueAt: number }> = []
+          for (let i = 0; i + 1 < flat.length; i += 2) {
+            due.push({ transactionId: flat[i] as string, dueAt: Number(flat[i + 1]) })
+          }
+          return due
+        }
+      ),
+
+    clearReturn: (transactionId) => redisCall(() => redis.zrem(returnsKey, transactionId)).pipe(Effect.asVoid)
   }
 }
 

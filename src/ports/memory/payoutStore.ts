@@ -10,6 +10,7 @@ import {
   type ChangeDecision,
   type Currency,
   cancelDecision,
+  cancelResult,
   charged,
   creditResult,
   defaultFor,
@@ -51,6 +52,7 @@ import {
   type Finish,
   type HistoryCursor,
   type HistoryPage,
+  type IdempotencyTicket,
   PayoutStore,
   type PayoutStoreShape,
   type Reserved
@@ -168,14 +170,19 @@ export const makeWithLog = (
   /** A change a client asked for, decided by the domain. */
   const change = <E>(
     transactionId: Transaction["transactionId"],
-    decide: (t: Transaction, now: number) => ChangeDecision<E>
+    decide: (t: Transaction, now: number) => ChangeDecision<E>,
+    /** A cancel's Idempotency-Key, completed in this block whether it moved or found it done. */
+    ticket: IdempotencyTicket | null = null
   ) =>
     atomically((now) =>
-      Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, E> => {
+      Effect.flatMap(findTransaction(transactionId), (t): Effect.Effect<Finish, E | IdempotencyKeyInUse> => {
         const decision = decide(t, now)
-        if (decision._tag === "Done") return Effect.succeed({ moved: false, transaction: t, events: [] })
         if (decision._tag === "Refused") return Effect.fail(decision.error)
-        return Effect.succeed(write(t, decision.change, now))
+        if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        const finish: Finish =
+          decision._tag === "Done" ? { moved: false, transaction: t, events: [] } : write(t, decision.change, now)
+        idempotency.complete(ticket, cancelResult(finish.transaction), now)
+        return Effect.succeed(finish)
       })
     )
 
@@ -321,9 +328,15 @@ export const makeWithLog = (
 
     release: (ref, reason) => finish(ref, (t, now) => releaseChange(t, reason, now)),
 
-    cancel: (transactionId, by) => change(transactionId, (t, now) => cancelDecision(t, by, now)),
+    cancel: (transactionId, by, ticket = null) => change(transactionId, (t, now) => cancelDecision(t, by, now), ticket),
 
-    recordReturn: (transactionId, reason, by) => change(transactionId, (t, now) => returnDecision(t, reason, by, now)),
+    recordReturn: (transactionId, reason, by) =>
+      // no ticket: no key can be in use
+      Effect.catchTag(
+        change(transactionId, (t, now) => returnDecision(t, reason, by, now)),
+        "IdempotencyKeyInUse",
+        Effect.die
+      ),
 
     getTransaction: (transactionId) => Effect.sync(() => Option.fromNullable(transactions.get(transactionId))),
 
