@@ -56,9 +56,14 @@ export const applyLimitPatch = (current: UserLimits | undefined, patch: LimitPat
   return next
 }
 
-/** Today's usage: a record of another day counts nothing. */
+/**
+ * The usage a reserve on `day` is charged to: the record when it is of that day
+ * or a later one (a reserve dated before the record, from a clock behind or a
+ * retried step, never takes the day back and so never resets a later day's
+ * usage), else a fresh one.
+ */
 export const usageOn = (usage: DailyUsage | undefined, day: string): DailyUsage =>
-  usage?.day === day ? usage : { day, amount: Minor.make(0), count: 0 }
+  usage !== undefined && usage.day >= day ? usage : { day, amount: Minor.make(0), count: 0 }
 
 /** Which limit a payout of `amount` would break, with what is left of it; null when it fits. */
 export interface Breach {

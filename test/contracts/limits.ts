@@ -69,6 +69,23 @@ export const limitsContract = (name: string, layer: Layer.Layer<PayoutStore>) =>
           expect(yield* usd(userId)).toMatchObject({ held: 200, daily: { day: "2026-12-07", count: 1 } })
         }))
 
+      test("a reserve dated before the recorded day (a clock behind) is charged to that day, never resets it", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(100_000)
+          yield* store.setUserLimits(userId, { USD: { amount: minor(10_000) } })
+          yield* TestClock.adjust("2 minutes") // 00:01 on the 7th
+          yield* store.reserve(payout(userId, 10_000), null)
+          yield* TestClock.setTime(LATE_IN_THE_DAY) // a gateway whose clock still says the 6th
+          const behind = failureOf(yield* Effect.exit(store.reserve(payout(userId, 10_000), null)))
+          expect(behind).toMatchObject({ _tag: "LimitExceeded", kind: "amount", used: 10_000, remaining: 0 })
+          yield* TestClock.adjust("3 minutes")
+          expect(failureOf(yield* Effect.exit(store.reserve(payout(userId, 1), null)))).toMatchObject({
+            _tag: "LimitExceeded"
+          })
+          expect(yield* usd(userId)).toMatchObject({ held: 10_000, daily: { day: "2026-12-07", amount: 10_000 } })
+        }))
+
       test("a refused payout for want of balance charges nothing; a repeat of a reserve charges once", () =>
         Effect.gen(function* () {
           const store = yield* PayoutStore

@@ -75,7 +75,11 @@ describe("daily payout limits", () => {
       [{ limits: { XYZ: { count: 1 } } }, "keyed by currency"],
       [{ limits: { USD: { count: 0 } } }, "positive integer"],
       [{ limits: { USD: { amount: "-1" } } }, "limit"],
-      [{}, "status, limits or both"]
+      [{}, "status, limits or both"],
+      [{ limits: {} }, "at least one"],
+      [JSON.parse('{"limits": {"__proto__": {"count": 1}}}'), "keyed by currency"],
+      [{ limits: { USD: {} } }, "amount, count or both"],
+      [{ limits: { USD: { ammount: "10.00" } } }, "ammount"]
     ]
     for (const [body, says] of cases) {
       const r = await server.request("PATCH", "/api/admin/users/limit_cat", { token: root, body })

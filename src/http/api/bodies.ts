@@ -40,14 +40,55 @@ const LimitChange = Schema.Struct({
     { exact: true }
   ).annotations({ description: "Daily payout count limit; null drops the override" })
 })
-
-const LimitsChange = Schema.Record({ key: Schema.String, value: LimitChange }).pipe(
-  Schema.filter((limits) =>
-    Object.keys(limits).every((k) => (currencies as ReadonlyArray<string>).includes(k))
-      ? undefined
-      : `limits are keyed by currency: ${currencies.join(", ")}`
+  .annotations({ parseOptions: { onExcessProperty: "error" } })
+  .pipe(
+    Schema.filter((c) =>
+      c.amount === undefined && c.count === undefined ? "a limit change names amount, count or both" : undefined
+    )
   )
+
+const isCurrency = (key: string) => (currencies as ReadonlyArray<string>).includes(key)
+
+/**
+ * The keys as sent, checked before the record decodes: JSON.parse makes
+ * `"__proto__"` an own key, which a decoded record would turn into its prototype.
+ */
+const CurrencyKeyed = Schema.declare(
+  (u: unknown): u is Readonly<Record<string, unknown>> =>
+    typeof u === "object" &&
+    u !== null &&
+    !Array.isArray(u) &&
+    Object.getOwnPropertyNames(u).length > 0 &&
+    Object.getOwnPropertyNames(u).every(isCurrency),
+  {
+    message: () => `limits are keyed by currency (${currencies.join(", ")}), at least one`,
+    jsonSchema: {
+      type: "object",
+      minProperties: 1,
+      propertyNames: { enum: [...currencies] },
+      additionalProperties: {
+        type: "object",
+        minProperties: 1,
+        additionalProperties: false,
+        properties: {
+          amount: {
+            anyOf: [{ type: "number" }, { type: "string" }, { type: "null" }],
+            description: "daily amount limit, a positive decimal; null drops the override"
+          },
+          count: {
+            anyOf: [{ type: "integer", minimum: 1 }, { type: "null" }],
+            description: "daily payout count limit; null drops the override"
+          }
+        }
+      },
+      examples: [{ USD: { amount: "5000.00", count: 20 } }]
+    }
+  }
 )
+
+const LimitsChange = Schema.compose(CurrencyKeyed, Schema.Record({ key: Schema.String, value: LimitChange }), {
+  strict: false
+}).annotations({ description: "Per currency (USD, EUR, GBP, INR): the limit overrides to set or drop" })
 
 export const UpdateUserBody = Schema.Struct({
   status: Schema.optionalWith(UserStatus, { exact: true }),
@@ -56,10 +97,7 @@ export const UpdateUserBody = Schema.Struct({
   .pipe(
     Schema.filter((b) => (b.status === undefined && b.limits === undefined ? "give status, limits or both" : undefined))
   )
-  .annotations({
-    identifier: "UpdateUser",
-    examples: [{ limits: { USD: { amount: 50_000 as never, count: 100 } } }]
-  })
+  .annotations({ identifier: "UpdateUser" })
 
 export const ReturnBody = Schema.Struct({
   reason: Schema.Trim.pipe(Schema.minLength(1), Schema.maxLength(500)).annotations({

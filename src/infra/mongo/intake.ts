@@ -50,14 +50,14 @@ const holdWithinLimits = (r: Records, t: Transaction, limit: DailyLimit, now: nu
         { ...movesOf(t), kind: "RESERVE", postingId: `${t.transactionId}:RESERVE` },
         now,
         session,
-        usageGuard(limit, read?.daily?.day === day, t.amount, day)
+        usageGuard(limit, read?.daily?.day === usage.day, t.amount, usage.day)
       )
       if (Option.isSome(moved)) return moved.value
     }
     return yield* new ServiceUnavailable({ dependency: "mongodb", reason: "account contended: reserve not made" })
   })
 
-/** Today's usage stays under the limits (or a record of another day starts today's). */
+/** The record's usage stays under the limits, or an older day's record (or none) starts `day`'s. */
 const usageGuard = (limit: DailyLimit, sameDay: boolean, amount: Minor, day: string): AccountGuard =>
   sameDay
     ? {
@@ -68,7 +68,11 @@ const usageGuard = (limit: DailyLimit, sameDay: boolean, amount: Minor, day: str
         },
         inc: { "daily.amount": Long.fromNumber(amount), "daily.count": 1 }
       }
-    : { filter: { "daily.day": { $ne: day } }, set: { daily: { day, amount: Long.fromNumber(amount), count: 1 } } }
+    : {
+        // YYYY-MM-DD compares as text: a later day's record is never replaced
+        filter: { $or: [{ daily: { $exists: false } }, { "daily.day": { $lt: day } }] },
+        set: { daily: { day, amount: Long.fromNumber(amount), count: 1 } }
+      }
 
 /** Money in: a payout's hold (reserve) and a funding credit. */
 export const makeIntake = (r: Records, dailyLimits: LimitDefaults): Pick<PayoutStoreShape, "reserve" | "credit"> => ({
