@@ -28,8 +28,8 @@ interface World {
   readonly rabbit: Resource<{ readonly url: string; readonly isolation: string }>
   readonly gatewayUrl: string
   readonly gateway: Service
-  readonly user: (method: "GET" | "POST", path: string, body?: unknown) => Promise<Reply>
-  readonly admin: (method: "GET" | "POST", path: string, body?: unknown) => Promise<Reply>
+  readonly user: (method: "GET" | "POST" | "PATCH", path: string, body?: unknown) => Promise<Reply>
+  readonly admin: (method: "GET" | "POST" | "PATCH", path: string, body?: unknown) => Promise<Reply>
   readonly events: EventRecorder
 }
 
@@ -451,6 +451,41 @@ describe("gateway and worker as separate processes on MongoDB, Redis and RabbitM
     expect(entries.filter((e) => e.action === "PAYOUT_RETURNED").map((e) => e.details.by)).toEqual(["system"])
     const end = await balance(w)
     expect([cents(end.available), cents(end.held)]).toEqual([cents(start.available), cents(start.held)])
+    await reconcile(w)
+  })
+
+  it("part 5: an admin's daily limit holds on the gateway against racing payouts; the ledger reads them back", async () => {
+    const w = need()
+    const userId = "limits_lou"
+    expect((await w.admin("POST", "/api/admin/users", { userId, currency: "USD" })).status).toBe(201)
+    expect(
+      (await w.admin("POST", `/api/admin/users/${userId}/credit`, { amount: "100.00", currency: "USD" })).status
+    ).toBe(200)
+    const limited = await w.admin("PATCH", `/api/admin/users/${userId}`, { limits: { USD: { count: 3 } } })
+    expect(limited.body.user).toMatchObject({ limits: { USD: { count: 3 } } })
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => w.admin("POST", "/api/payout", { userId, amount: "1.00", currency: "USD" }))
+    )
+    // the user's lease may turn some away as CONCURRENT_REQUEST; never more than the limit pass
+    const accepted = replies.filter((r) => r.status === 202)
+    expect(accepted.length).toBeLessThanOrEqual(3)
+    for (const r of replies.filter((r) => r.status !== 202)) {
+      expect(["LIMIT_EXCEEDED", "CONCURRENT_REQUEST"]).toContain(r.body.code)
+    }
+    // the rest of the limit, one at a time (bounded: at most 3 can pass)
+    for (let i = accepted.length; i < 3; i++) {
+      expect((await w.admin("POST", "/api/payout", { userId, amount: "1.00", currency: "USD" })).status).toBe(202)
+    }
+    const last = await w.admin("POST", "/api/payout", { userId, amount: "1.00", currency: "USD" })
+    expect([last.status, last.body.code, last.body.dailyLimit]).toEqual([
+      400,
+      "LIMIT_EXCEEDED",
+      { kind: "count", currency: "USD", max: 3, used: 3, remaining: 0 }
+    ])
+    const ledger = await w.admin("GET", `/api/payout/user/${userId}/ledger?limit=100`)
+    expect(ledger.status).toBe(200)
+    const entries = (Array.isArray(ledger.body.entries) ? ledger.body.entries : []) as Array<{ kind: string }>
+    expect(entries.map((e) => e.kind).filter((k) => k === "RESERVE")).toHaveLength(3)
     await reconcile(w)
   })
 
