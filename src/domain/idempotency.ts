@@ -1,4 +1,5 @@
 import type { Account } from "./account.js"
+import type { BatchId } from "./batch.js"
 import type { TransactionId, UserId } from "./ids.js"
 import type { Currency, Minor } from "./money.js"
 import type { Transaction } from "./transaction.js"
@@ -8,7 +9,7 @@ import type { Transaction } from "./transaction.js"
  * user's; an admin's payout keys for a user are that admin's alone, so they
  * never replay, block or 422 the user's; credits have their own space per user.
  */
-export type IdempotencyScope = PayoutScope | CreditScope
+export type IdempotencyScope = PayoutScope | CreditScope | BatchScope
 
 export interface PayoutScope {
   readonly _tag: "Payout"
@@ -22,18 +23,27 @@ export interface CreditScope {
   readonly userId: UserId
 }
 
-export const IdempotencyScope = {
-  payout: (userId: UserId, admin: UserId | null = null): PayoutScope => ({ _tag: "Payout", userId, admin }),
-  credit: (userId: UserId): CreditScope => ({ _tag: "Credit", userId })
+/** A batch's one key is its creator's: a batch may pay several users (an admin's). */
+export interface BatchScope {
+  readonly _tag: "Batch"
+  readonly actor: UserId
 }
 
-/** How a scope is stored (`payout:<userId>`, `payout:<userId>:admin:<adminId>`, `credit:<userId>`); userIds hold no `:`. */
+export const IdempotencyScope = {
+  payout: (userId: UserId, admin: UserId | null = null): PayoutScope => ({ _tag: "Payout", userId, admin }),
+  credit: (userId: UserId): CreditScope => ({ _tag: "Credit", userId }),
+  batch: (actor: UserId): BatchScope => ({ _tag: "Batch", actor })
+}
+
+/** How a scope is stored (`payout:<userId>`, `payout:<userId>:admin:<adminId>`, `credit:<userId>`, `batch:<actor>`); userIds hold no `:`. */
 export const scopeKey = (scope: IdempotencyScope): string =>
   scope._tag === "Credit"
     ? `credit:${scope.userId}`
-    : scope.admin === null
-      ? `payout:${scope.userId}`
-      : `payout:${scope.userId}:admin:${scope.admin}`
+    : scope._tag === "Batch"
+      ? `batch:${scope.actor}`
+      : scope.admin === null
+        ? `payout:${scope.userId}`
+        : `payout:${scope.userId}:admin:${scope.admin}`
 
 export interface PayoutResult {
   readonly _tag: "Payout"
@@ -49,8 +59,14 @@ export interface CreditResult {
   readonly available: Minor
 }
 
+/** A batch's answer is its stored record: the key remembers which. */
+export interface BatchResult {
+  readonly _tag: "Batch"
+  readonly batchId: BatchId
+}
+
 /** The first answer of a key, replayed as is; its `_tag` is its scope's. */
-export type IdempotentResult = PayoutResult | CreditResult
+export type IdempotentResult = PayoutResult | CreditResult | BatchResult
 
 /** What a scope's keys remember. */
 export type ResultOf<S extends IdempotencyScope> = Extract<IdempotentResult, { readonly _tag: S["_tag"] }>

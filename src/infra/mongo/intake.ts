@@ -1,23 +1,62 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
+import type { ClientSession } from "mongodb"
 import {
+  type AuditEntry,
+  BatchRejected,
+  batchRecord,
+  batchUsers,
   creditResult,
   IdempotencyKeyInUse,
   InsufficientBalance,
+  type Minor,
+  minor,
+  type NewPayout,
   open as openPayout,
   payoutResult,
+  planBatch,
+  rejection,
+  type User,
   UserNotActive,
   UserNotFound
 } from "../../domain/index.js"
-import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
-import { again, transact } from "./driver.js"
+import type { PayoutStoreShape, Reserved } from "../../ports/PayoutStore.js"
+import { again, query, transact } from "./driver.js"
 import { movesOf, type Records } from "./records.js"
 
-/** Money in: a payout's hold (reserve) and a funding credit. */
-export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "credit"> => ({
+/**
+ * One payout's hold inside the caller's transaction, checked by the caller for
+ * user and ticket: the conditional debit (available → held), the transaction,
+ * its audit entry and its event. A single reserve and every item of a batch
+ * write through here, so the two cannot drift.
+ */
+const hold = (r: Records, payout: NewPayout, details: AuditEntry["details"], now: number, session: ClientSession) =>
+  Effect.gen(function* () {
+    const t = openPayout(payout, now)
+    const moved = yield* r.moveMoney(
+      { ...movesOf(t), kind: "RESERVE", postingId: `${t.transactionId}:RESERVE` },
+      now,
+      session
+    )
+    if (Option.isNone(moved)) {
+      const account = yield* r.account(t.userId, t.currency, session)
+      const available = Option.match(account, { onNone: () => 0, onSome: (a) => a.available })
+      return yield* Effect.fail(new InsufficientBalance({ available, requested: t.amount }))
+    }
+    yield* r.insertTransaction(t, session)
+    yield* r.audit(
+      { ...movesOf(t), action: "PAYOUT_INITIATED", details: { amount: t.amount, currency: t.currency, ...details } },
+      now,
+      session
+    )
+    const recorded = yield* r.recordEvent(t, moved.value.available, now, session)
+    return { transaction: t, events: [recorded] } satisfies Reserved
+  })
+
+/** Money in: a payout's hold (reserve, a batch of them) and a funding credit. */
+export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "reserveBatch" | "getBatch" | "credit"> => ({
   reserve: Effect.fn("MongoPayoutStore.reserve")(function* (payout, ticket) {
     const now = yield* Clock.currentTimeMillis
-    const t = openPayout(payout, now)
     return yield* again(
       transact(r.mongo, (session) =>
         Effect.gen(function* () {
@@ -31,28 +70,84 @@ export const makeIntake = (r: Records): Pick<PayoutStoreShape, "reserve" | "cred
           if (!(yield* r.holdsTicket(ticket, session))) {
             return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
           }
-          const moved = yield* r.moveMoney(
-            { ...movesOf(t), kind: "RESERVE", postingId: `${t.transactionId}:RESERVE` },
-            now,
-            session
-          )
-          if (Option.isNone(moved)) {
-            const account = yield* r.account(t.userId, t.currency, session)
-            const available = Option.match(account, { onNone: () => 0, onSome: (a) => a.available })
-            return yield* Effect.fail(new InsufficientBalance({ available, requested: t.amount }))
-          }
-          yield* r.insertTransaction(t, session)
-          yield* r.audit(
-            { ...movesOf(t), action: "PAYOUT_INITIATED", details: { amount: t.amount, currency: t.currency } },
-            now,
-            session
-          )
-          const recorded = yield* r.recordEvent(t, moved.value.available, now, session)
-          yield* r.completeTicket(ticket, payoutResult(t), now, session)
-          return { transaction: t, events: [recorded] }
+          const reserved = yield* hold(r, payout, {}, now, session)
+          yield* r.completeTicket(ticket, payoutResult(reserved.transaction), now, session)
+          return reserved
         })
       )
     )
+  }),
+
+  reserveBatch: Effect.fn("MongoPayoutStore.reserveBatch")(function* (batch, ticket) {
+    const now = yield* Clock.currentTimeMillis
+    return yield* again(
+      transact(r.mongo, (session) =>
+        Effect.gen(function* () {
+          const found = yield* r.batch(batch.batchId, session)
+          if (Option.isSome(found)) return { ...found.value, events: [] }
+          if (!(yield* r.holdsTicket(ticket, session))) {
+            return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+          }
+          // Every item's preconditions, read in this transaction, before the first write. With MongoDB the
+          // transaction also makes a concurrent writer conflict (and withTransaction run this again); on a
+          // server that neither isolates nor rolls back (CongoServer) a race between this check and the
+          // writes below is not undone: the conditional hold still never overdraws.
+          const users = new Map<string, User>()
+          for (const userId of batchUsers(batch.items)) {
+            const user = yield* r.user(userId, session)
+            if (Option.isSome(user)) users.set(userId, user.value)
+          }
+          const available = new Map<string, Minor>()
+          for (const item of batch.items) {
+            const currency = item.currency ?? users.get(item.userId)?.currency
+            const key = `${item.userId}\u0000${currency}`
+            if (currency === undefined || available.has(key)) continue
+            const account = yield* r.account(item.userId, currency, session)
+            available.set(key, Option.match(account, { onNone: () => minor(0), onSome: (a) => a.available }))
+          }
+          const plan = planBatch(
+            batch,
+            (userId) => users.get(userId),
+            (userId, currency) => available.get(`${userId}\u0000${currency}`) ?? minor(0)
+          )
+          if (plan.accepted.length === 0 || (batch.atomic && plan.rejected.length > 0)) {
+            return yield* Effect.fail(new BatchRejected({ items: plan.rejected }))
+          }
+          const held: Array<Reserved> = []
+          const accepted: Array<(typeof plan.accepted)[number]> = []
+          const rejected = [...plan.rejected]
+          for (const item of plan.accepted) {
+            // the same write as a single reserve; its conditional debit is still the guard: it refuses an
+            // item only when a concurrent writer took the money after the check (not isolated: CongoServer)
+            const written = yield* hold(r, item.payout, { batchId: batch.batchId }, now, session).pipe(
+              Effect.map((x) => Either.right<Reserved>(x)),
+              Effect.catchTag("InsufficientBalance", (e) => Effect.succeed(Either.left(e)))
+            )
+            if (Either.isRight(written)) {
+              held.push(written.right)
+              accepted.push(item)
+              continue
+            }
+            const late = rejection(item.index, item.payout.userId, written.left)
+            if (batch.atomic) return yield* Effect.fail(new BatchRejected({ items: [late] }))
+            rejected.push(late)
+          }
+          if (accepted.length === 0) return yield* Effect.fail(new BatchRejected({ items: rejected }))
+          const record = batchRecord(batch, accepted, rejected, now)
+          yield* r.insertBatch(record, session)
+          yield* r.completeTicket(ticket, { _tag: "Batch", batchId: record.batchId }, now, session)
+          return {
+            batch: record,
+            transactions: held.map((x) => x.transaction),
+            events: held.flatMap((x) => x.events)
+          }
+        })
+      )
+    )
+  }),
+
+  getBatch: Effect.fn("MongoPayoutStore.getBatch")(function* (batchId) {
+    return yield* query(r.batch(batchId))
   }),
 
   credit: Effect.fn("MongoPayoutStore.credit")(function* (input, ticket) {

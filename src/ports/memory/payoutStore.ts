@@ -5,25 +5,30 @@ import {
   type AttemptRef,
   type AuditAction,
   type AuditEntry,
+  BatchRejected,
+  batchRecord,
   type ChangeDecision,
   type Currency,
   cancelDecision,
   creditResult,
   emptyAccount,
   IdempotencyKeyInUse,
-  InsufficientBalance,
   isOpen,
   type Minor,
   makePosting,
   minor,
+  type NewPayout,
   open as openPayout,
+  type PayoutBatch,
   type PayoutChange,
   type Posting,
   type PostingKind,
   type Processing,
   payoutResult,
+  planBatch,
   reconcile,
   releaseChange,
+  reserveIssue,
   returnDecision,
   settleChange,
   type Transaction,
@@ -36,7 +41,15 @@ import {
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
 import { EventLog, type EventLogShape } from "../EventLog.js"
-import { type Finish, type HistoryCursor, PayoutStore, type PayoutStoreShape, type Reserved } from "../PayoutStore.js"
+import {
+  type BatchFound,
+  type BatchReserved,
+  type Finish,
+  type HistoryCursor,
+  PayoutStore,
+  type PayoutStoreShape,
+  type Reserved
+} from "../PayoutStore.js"
 import { makeEventRecords } from "./eventLog.js"
 import { makeIdempotencyRecords } from "./idempotency.js"
 
@@ -72,6 +85,7 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
   const transactions = new Map<string, Transaction>()
   const ledger: Array<Posting> = []
   const auditLog: Array<AuditEntry> = []
+  const batches = new Map<string, PayoutBatch>()
   const idempotency = makeIdempotencyRecords()
   const events = makeEventRecords()
 
@@ -146,6 +160,31 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
       })
     )
 
+  /** One payout's hold: the transaction, its RESERVE posting, audit entry and event. Checked by the caller. */
+  const hold = (payout: NewPayout, details: AuditEntry["details"], now: number): Reserved => {
+    const t = openPayout(payout, now)
+    transactions.set(t.transactionId, t)
+    const after = moveMoney(
+      t.userId,
+      t.currency,
+      "RESERVE",
+      t.amount,
+      t.transactionId,
+      `${t.transactionId}:RESERVE`,
+      now
+    )
+    audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency, ...details }, now)
+    return { transaction: t, events: [events.append(t, after.available, now)] }
+  }
+
+  const batchFound = (batch: PayoutBatch): BatchFound => ({
+    batch,
+    transactions: batch.items.flatMap((i) => {
+      const t = i._tag === "accepted" ? transactions.get(i.transactionId) : undefined
+      return t === undefined ? [] : [t]
+    })
+  })
+
   const store: PayoutStoreShape = {
     createUser: (input) =>
       atomically((now) => {
@@ -183,25 +222,38 @@ export const makeWithLog = (): { readonly store: PayoutStoreShape; readonly log:
         if (user.status !== "active")
           return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
         if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
-        const { available } = account(payout.userId, payout.currency)
-        if (available < payout.amount) {
-          return Effect.fail(new InsufficientBalance({ available, requested: payout.amount }))
-        }
-        const t = openPayout(payout, now)
-        transactions.set(t.transactionId, t)
-        const after = moveMoney(
-          t.userId,
-          t.currency,
-          "RESERVE",
-          t.amount,
-          t.transactionId,
-          `${t.transactionId}:RESERVE`,
-          now
-        )
-        audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency }, now)
-        idempotency.complete(ticket, payoutResult(t), now)
-        return Effect.succeed<Reserved>({ transaction: t, events: [events.append(t, after.available, now)] })
+        const issue = reserveIssue(user, account(payout.userId, payout.currency).available, payout)
+        if (issue !== null) return Effect.fail(issue)
+        const reserved = hold(payout, {}, now)
+        idempotency.complete(ticket, payoutResult(reserved.transaction), now)
+        return Effect.succeed(reserved)
       }),
+
+    reserveBatch: (batch, ticket) =>
+      atomically((now) => {
+        const found = batches.get(batch.batchId)
+        if (found) return Effect.succeed<BatchReserved>({ ...batchFound(found), events: [] })
+        if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        const plan = planBatch(
+          batch,
+          (userId) => users.get(userId),
+          (userId, currency) => account(userId, currency).available
+        )
+        // every check before the first write: a refused atomic batch writes nothing
+        if (plan.accepted.length === 0 || (batch.atomic && plan.rejected.length > 0))
+          return Effect.fail(new BatchRejected({ items: plan.rejected }))
+        const held = plan.accepted.map(({ payout }) => hold(payout, { batchId: batch.batchId }, now))
+        const record = batchRecord(batch, plan.accepted, plan.rejected, now)
+        batches.set(record.batchId, record)
+        idempotency.complete(ticket, { _tag: "Batch", batchId: record.batchId }, now)
+        return Effect.succeed<BatchReserved>({
+          batch: record,
+          transactions: held.map((r) => r.transaction),
+          events: held.flatMap((r) => r.events)
+        })
+      }),
+
+    getBatch: (batchId) => Effect.sync(() => Option.map(Option.fromNullable(batches.get(batchId)), batchFound)),
 
     credit: (input, ticket) =>
       atomically((now) => {
