@@ -117,7 +117,7 @@ export class BatchRejected extends Schema.TaggedError<BatchRejected>()(
   { items: Schema.Array(BatchRejectedItem) },
   HttpApiSchema.annotations({ status: 422 })
 ) {
-  static readonly code = "BATCH_REJECTED"
+  static readonly code = "BATCH_REJECTED" as const
   override get message() {
     const n = this.items.length
     return `The batch was refused and nothing moved: ${n} ${n === 1 ? "item" : "items"} cannot be paid`
@@ -250,3 +250,15 @@ export const parseBatchRequest = (
       return Either.right({ atomic: envelope.atomic, items })
     }
   )
+
+/** No batch with this id, or someone else's (answered alike, so ids do not leak). */
+export class BatchNotFound extends Schema.TaggedError<BatchNotFound>()(
+  "BatchNotFound",
+  { batchId: Schema.optional(Schema.String) },
+  HttpApiSchema.annotations({ status: 404 })
+) {
+  static readonly code = "BATCH_NOT_FOUND" as const
+  override get message() {
+    return "Batch not found"
+  }
+}
