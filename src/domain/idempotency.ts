@@ -1,4 +1,5 @@
 import type { Account } from "./account.js"
+import type { BatchId } from "./batch.js"
 import type { TransactionId, UserId } from "./ids.js"
 import type { Currency, Minor } from "./money.js"
 import type { Transaction } from "./transaction.js"
@@ -8,7 +9,7 @@ import type { Transaction } from "./transaction.js"
  * user's; an admin's payout keys for a user are that admin's alone, so they
  * never replay, block or 422 the user's; credits have their own space per user.
  */
-export type IdempotencyScope = PayoutScope | CreditScope | CancelScope
+export type IdempotencyScope = PayoutScope | CreditScope | CancelScope | BatchScope
 
 export interface PayoutScope {
   readonly _tag: "Payout"
@@ -33,6 +34,12 @@ export interface CancelScope {
   readonly role: "user" | "admin"
 }
 
+/** A batch's one key is its creator's: a batch may pay several users (an admin's). */
+export interface BatchScope {
+  readonly _tag: "Batch"
+  readonly actor: UserId
+}
+
 export const IdempotencyScope = {
   payout: (userId: UserId, admin: UserId | null = null): PayoutScope => ({ _tag: "Payout", userId, admin }),
   credit: (userId: UserId): CreditScope => ({ _tag: "Credit", userId }),
@@ -40,21 +47,24 @@ export const IdempotencyScope = {
     _tag: "Cancel",
     actor: actor.userId,
     role: actor.role
-  })
+  }),
+  batch: (actor: UserId): BatchScope => ({ _tag: "Batch", actor })
 }
 
 /**
  * How a scope is stored (`payout:<userId>`, `payout:<userId>:admin:<adminId>`, `credit:<userId>`,
- * `cancel:<role>:<actorId>`); userIds hold no `:`.
+ * `cancel:<role>:<actorId>`, `batch:<actor>`); userIds hold no `:`.
  */
 export const scopeKey = (scope: IdempotencyScope): string =>
   scope._tag === "Credit"
     ? `credit:${scope.userId}`
     : scope._tag === "Cancel"
       ? `cancel:${scope.role}:${scope.actor}`
-      : scope.admin === null
-        ? `payout:${scope.userId}`
-        : `payout:${scope.userId}:admin:${scope.admin}`
+      : scope._tag === "Batch"
+        ? `batch:${scope.actor}`
+        : scope.admin === null
+          ? `payout:${scope.userId}`
+          : `payout:${scope.userId}:admin:${scope.admin}`
 
 export interface PayoutResult {
   readonly _tag: "Payout"
@@ -76,8 +86,14 @@ export interface CancelResult {
   readonly transactionId: TransactionId
 }
 
+/** A batch's answer is its stored record: the key remembers which. */
+export interface BatchResult {
+  readonly _tag: "Batch"
+  readonly batchId: BatchId
+}
+
 /** The first answer of a key, replayed as is; its `_tag` is its scope's. */
-export type IdempotentResult = PayoutResult | CreditResult | CancelResult
+export type IdempotentResult = PayoutResult | CreditResult | CancelResult | BatchResult
 
 /** What a scope's keys remember. */
 export type ResultOf<S extends IdempotencyScope> = Extract<IdempotentResult, { readonly _tag: S["_tag"] }>

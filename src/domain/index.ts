@@ -1,4 +1,5 @@
 export * from "./account.js"
+export * from "./batch.js"
 export * from "./changes.js"
 export * from "./creditRequest.js"
 export * from "./errors.js"

@@ -3,6 +3,8 @@ import type {
   Account,
   AttemptRef,
   AuditEntry,
+  BatchId,
+  BatchRejected,
   Currency,
   IdempotencyKeyInUse,
   IdempotencyKeyReused,
@@ -14,8 +16,10 @@ import type {
   LimitExceeded,
   LimitPatch,
   Minor,
+  NewBatch,
   NewPayout,
   Open,
+  PayoutBatch,
   PayoutNotCancelable,
   PayoutNotReturnable,
   Processing,
@@ -59,6 +63,19 @@ export type Recorded = ReadonlyArray<StoredEvent>
 export interface Reserved {
   readonly transaction: Transaction
   readonly events: Recorded
+}
+
+/** A batch's record, its payouts (in the record's order) and what the step recorded (none on a repeat). */
+export interface BatchReserved {
+  readonly batch: PayoutBatch
+  readonly transactions: ReadonlyArray<Transaction>
+  readonly events: Recorded
+}
+
+/** A batch as read back: the record and each accepted item's payout as it is now. */
+export interface BatchFound {
+  readonly batch: PayoutBatch
+  readonly transactions: ReadonlyArray<Transaction>
 }
 
 export type StartProcessing =
@@ -187,6 +204,20 @@ export interface PayoutStoreShape {
     Reserved,
     UserNotFound | UserNotActive | InsufficientBalance | LimitExceeded | IdempotencyKeyInUse | ServiceUnavailable
   >
+  /**
+   * A batch in one atomic step: every item checked as `reserve` checks it
+   * (`planBatch`: the balance summed per user and currency over the batch), then
+   * each accepted item written exactly as `reserve` writes one, plus the batch
+   * record and the idempotency result. Atomic: one refused item refuses the
+   * batch (BatchRejected) and nothing is written. Not atomic: the refused items
+   * are kept in the record with their reason; no accepted item at all is
+   * BatchRejected too. A repeated batchId returns the record and writes nothing.
+   */
+  readonly reserveBatch: (
+    batch: NewBatch,
+    idempotency: IdempotencyTicket | null
+  ) => Effect.Effect<BatchReserved, BatchRejected | IdempotencyKeyInUse | ServiceUnavailable>
+  readonly getBatch: (batchId: BatchId) => Effect.Effect<Option.Option<BatchFound>, ServiceUnavailable>
   /** A funding posting (funding → available). Closed users cannot be credited. */
   readonly credit: (
     input: { readonly userId: UserId; readonly amount: Minor; readonly currency: Currency },

@@ -3,15 +3,24 @@ import {
   type Actor,
   type Authorized,
   actFor,
+  type BatchPayout,
+  type BatchRejected,
+  batchUsers,
+  type ConcurrentRequest,
   type Currency,
   type Forbidden,
+  type IdempotencyKeyInUse,
+  type IdempotencyKeyReused,
   IdempotencyScope,
   type IntakeError,
   inCurrencyOf,
   type Minor,
+  makeBatchId,
   makeTransactionId,
+  type PayoutBatch,
   type PayoutRequest,
   type PayoutScope,
+  parseBatchRequest,
   parsePayoutRequest,
   ServiceUnavailable,
   scheduleIssue,
@@ -61,8 +70,30 @@ export interface Accepted {
   readonly replayed: boolean
 }
 
+/** A batch as the intake answers it: the record, its payouts as made (or now, on a replay). */
+export interface BatchAccepted {
+  readonly batch: PayoutBatch
+  readonly transactions: ReadonlyArray<Transaction>
+  /** True when this answers an earlier request with the same Idempotency-Key. */
+  readonly replayed: boolean
+}
+
+export type BatchIntakeError =
+  | ValidationError
+  | BatchRejected
+  | ConcurrentRequest
+  | IdempotencyKeyInUse
+  | IdempotencyKeyReused
+  | ServiceUnavailable
+
 export interface PayoutIntakeShape {
   readonly submit: (request: IntakeRequest) => Effect.Effect<Accepted, IntakeError | Forbidden>
+  /**
+   * validate every item as a single body → ownership of every item → the users' currencies →
+   * idempotency (one key, scoped to the actor) → every user's lease → `store.reserveBatch` (one
+   * atomic step) → the events → each accepted payout queued, as `submit` does for one.
+   */
+  readonly submitBatch: (request: IntakeRequest) => Effect.Effect<BatchAccepted, BatchIntakeError | Forbidden>
 }
 
 const make = Effect.gen(function* () {
@@ -171,6 +202,96 @@ const make = Effect.gen(function* () {
       )
     )
 
+  /** Every user's lease, always taken in the same (sorted) order so that two batches cannot deadlock. */
+  const withLeases = <A, E, R>(userIds: ReadonlyArray<UserId>, use: Effect.Effect<A, E, R>) =>
+    [...userIds]
+      .sort()
+      .reduceRight<Effect.Effect<A, E | ConcurrentRequest | ServiceUnavailable, R>>(
+        (inner, userId) => lock.withLease(userId, inner),
+        use
+      )
+
+  /** As `accept`, for a batch: once the store has answered, its events go out and its payouts are queued. */
+  const acceptBatch = (
+    accounts: ReadonlyArray<Authorized<UserId>>,
+    actor: Actor,
+    atomic: boolean,
+    items: ReadonlyArray<Omit<BatchPayout, "transactionId">>,
+    ticket: IdempotencyTicket | null
+  ) =>
+    withLeases(
+      batchUsers(accounts.map((a) => ({ userId: a.target }))),
+      Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(
+          restore(
+            Effect.gen(function* () {
+              const batchId = yield* makeBatchId
+              const payouts = yield* Effect.forEach(items, (item) =>
+                Effect.map(makeTransactionId, (transactionId): BatchPayout => ({ ...item, transactionId }))
+              )
+              return yield* store.reserveBatch({ batchId, createdBy: actor.userId, atomic, items: payouts }, ticket)
+            })
+          ),
+          (reserved) =>
+            Effect.as(
+              Effect.zipRight(
+                announce(bus, mark, reserved.events),
+                Effect.forEach(
+                  reserved.transactions.filter((t) => t._tag !== "scheduled"),
+                  enqueue,
+                  { discard: true }
+                )
+              ),
+              reserved
+            )
+        )
+      )
+    )
+
+  const submitBatch = Effect.fn("PayoutIntake.submitBatch")(function* ({ actor, body, idempotencyKey }: IntakeRequest) {
+    const input = yield* parseBatchRequest(
+      body,
+      config,
+      yield* Clock.currentTimeMillis,
+      config.scheduleMaxDays * 86_400_000
+    )
+    // one item for someone else refuses the whole batch, before anything is read
+    const accounts = yield* Effect.forEach(input.items, (item) => actFor(actor, item.userId))
+    const currencies = new Map<string, Currency>()
+    for (const account of accounts) {
+      if (currencies.has(account.target)) continue
+      const user = yield* store.getUser(account.target)
+      if (Option.isSome(user)) currencies.set(account.target, user.value.currency)
+    }
+    // the user's own currency when none is named (an unknown user's item is refused by the store)
+    const items = input.items.map((item) => ({
+      ...item,
+      currency: item.currency ?? currencies.get(item.userId) ?? null
+    }))
+    const claim =
+      idempotencyKey === null
+        ? null
+        : {
+            scope: IdempotencyScope.batch(actor.userId),
+            key: idempotencyKey,
+            fingerprint: fingerprint({ atomic: input.atomic, items })
+          }
+    const outcome = yield* withIdempotency(store, claim, config.leaseMs, (ticket) =>
+      acceptBatch(accounts, actor, input.atomic, items, ticket)
+    )
+    if (outcome._tag === "Replay") {
+      const found = yield* store.getBatch(outcome.result.batchId)
+      if (Option.isNone(found)) return yield* Effect.dieMessage("a batch key remembers a batch the store lacks")
+      return { ...found.value, replayed: true } satisfies BatchAccepted
+    }
+    yield* Effect.annotateCurrentSpan({ batchId: outcome.value.batch.batchId })
+    return {
+      batch: outcome.value.batch,
+      transactions: outcome.value.transactions,
+      replayed: false
+    } satisfies BatchAccepted
+  })
+
   /** Reading the user is reading the account: it takes the policy's proof. */
   const activeUser = ({ target: userId }: Authorized<UserId>) =>
     Effect.flatMap(
@@ -238,6 +359,10 @@ const make = Effect.gen(function* () {
       submit(request).pipe(
         Metric.trackDuration(intakeLatency),
         Effect.tap((a) => (a.replayed ? Effect.void : Metric.increment(payoutsAccepted)))
+      ),
+    submitBatch: (request) =>
+      submitBatch(request).pipe(
+        Effect.tap((a) => (a.replayed ? Effect.void : Metric.incrementBy(payoutsAccepted, a.transactions.length)))
       )
   } satisfies PayoutIntakeShape
 })

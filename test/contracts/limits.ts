@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, type Layer, TestClock } from "effect"
 import { minor, UserId } from "../../src/domain/index.js"
 import { PayoutStore } from "../../src/ports/PayoutStore.js"
-import { fundedUser, payout } from "./payoutStore.js"
+import { batchOf, fundedUser, payout } from "./payoutStore.js"
 
 /** 2026-12-06T23:59:00Z: one minute before a UTC day ends. */
 const LATE_IN_THE_DAY = Date.UTC(2026, 11, 6, 23, 59, 0)
@@ -99,6 +99,43 @@ export const limitsContract = (name: string, layer: Layer.Layer<PayoutStore>) =>
           yield* store.reserve(once, null)
           expect(yield* usd(userId)).toMatchObject({ held: 100, daily: { count: 1, amount: 100 } })
           yield* store.reserve(payout(userId, 100), null)
+        }))
+
+      test("a batch's items count against the limit together: atomic refuses the whole batch, else the items past it", () =>
+        Effect.gen(function* () {
+          const store = yield* PayoutStore
+          const userId = yield* fundedUser(100_000)
+          yield* store.setUserLimits(userId, { USD: { count: 3 } })
+          yield* store.reserve(payout(userId, 100), null)
+          const refused = yield* Effect.flip(
+            store.reserveBatch(
+              batchOf(true, [
+                [userId, 100],
+                [userId, 100],
+                [userId, 100]
+              ]),
+              null
+            )
+          )
+          expect(refused).toMatchObject({
+            _tag: "BatchRejected",
+            items: [{ index: 2, code: "LIMIT_EXCEEDED" }]
+          })
+          expect(yield* usd(userId)).toMatchObject({ held: 100, daily: { count: 1 } })
+          const partial = yield* store.reserveBatch(
+            batchOf(false, [
+              [userId, 100],
+              [userId, 100],
+              [userId, 100]
+            ]),
+            null
+          )
+          expect(partial.batch.items.map((i) => [i._tag, i._tag === "rejected" ? i.code : null])).toEqual([
+            ["accepted", null],
+            ["accepted", null],
+            ["rejected", "LIMIT_EXCEEDED"]
+          ])
+          expect(yield* usd(userId)).toMatchObject({ held: 300, daily: { count: 3, amount: 300 } })
         }))
 
       test("racing reserves never pass a limit together", () =>

@@ -52,6 +52,8 @@ export const realClient = (uri: string): Layer.Layer<Mongo, ServiceUnavailable> 
 }
 
 export const onCongo = {
+  rollback:
+    "CongoServer neither isolates nor rolls back a transaction: racing atomic batches never overdraw, but one may be half written; all-or-nothing under a race runs against MONGODB_URI",
   uniqueness:
     "CongoServer does not enforce unique indexes, so two racing createUser calls can both insert; runs against MONGODB_URI"
 } satisfies StoreContractOptions["skip"]

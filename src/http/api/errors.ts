@@ -1,6 +1,6 @@
 import { HttpApiSchema } from "@effect/platform"
 import { Option, Schema } from "effect"
-import * as Domain from "../../domain/errors.js"
+import * as Domain from "../../domain/index.js"
 
 /** Request bodies above this are refused with 413 before they are parsed. */
 export const MAX_BODY_BYTES = 16 * 1024
@@ -163,6 +163,45 @@ const limitExceeded = Schema.transform(
   identifier: Domain.LimitExceeded.code
 })
 
+/** BATCH_REJECTED carries every refused item: `{success: false, error, code, items: [{index, status, code, message}]}`. */
+const batchRejected = Schema.transform(
+  Schema.Struct({
+    success: Schema.Literal(false),
+    error: Schema.String,
+    code: Schema.Literal(Domain.BatchRejected.code),
+    items: Schema.Array(
+      Schema.Struct({
+        index: Schema.Int,
+        status: Schema.Literal("rejected"),
+        code: Schema.String,
+        message: Schema.String
+      })
+    )
+  }),
+  Schema.declare((u: unknown): u is Domain.BatchRejected => u instanceof Domain.BatchRejected, {
+    identifier: Domain.BatchRejected.code
+  }),
+  {
+    strict: true,
+    decode: (b) =>
+      new Domain.BatchRejected({
+        items: b.items.map((i) => ({
+          _tag: "rejected" as const,
+          index: i.index,
+          userId: Domain.UserId.make("unknown"),
+          code: i.code,
+          message: i.message
+        }))
+      }),
+    encode: (e) => ({
+      success: false as const,
+      error: e.message,
+      code: Domain.BatchRejected.code,
+      items: e.items.map((i) => ({ index: i.index, status: "rejected" as const, code: i.code, message: i.message }))
+    })
+  }
+).annotations({ ...HttpApiSchema.annotations({ status: 422 }), identifier: Domain.BatchRejected.code })
+
 /** The contract's error schemas, one per code. */
 export const ApiErrors = {
   ValidationError: wire(
@@ -186,6 +225,8 @@ export const ApiErrors = {
   IdempotencyKeyInUse: wire(Domain.IdempotencyKeyInUse, () => new Domain.IdempotencyKeyInUse()),
   PayloadTooLarge: wire(PayloadTooLarge, () => new PayloadTooLarge()),
   IdempotencyKeyReused: wire(Domain.IdempotencyKeyReused, () => new Domain.IdempotencyKeyReused()),
+  BatchRejected: batchRejected,
+  BatchNotFound: wire(Domain.BatchNotFound, () => new Domain.BatchNotFound()),
   RateLimitExceeded: wire(RateLimitExceeded, () => new RateLimitExceeded()),
   UserRateLimitExceeded: wire(UserRateLimitExceeded, () => new UserRateLimitExceeded()),
   PayoutNotCancelable: wire(

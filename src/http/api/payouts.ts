@@ -1,10 +1,28 @@
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform"
 import { Schema } from "effect"
-import { Currency, says, TransactionId, TransactionStatus, UserId } from "../../domain/index.js"
+import {
+  BatchEnvelope,
+  BatchId,
+  Currency,
+  MAX_BATCH_ITEMS,
+  says,
+  TransactionId,
+  TransactionStatus,
+  UserId
+} from "../../domain/index.js"
 import { Authentication, PayoutRateLimit } from "./auth.js"
 import { PayoutBody } from "./bodies.js"
 import { ApiErrors } from "./errors.js"
-import { AuditTrail, Balance, History, Ledger, PageLimit, PayoutAccepted, TransactionFound } from "./schemas.js"
+import {
+  AuditTrail,
+  Balance,
+  BatchJson,
+  History,
+  Ledger,
+  PageLimit,
+  PayoutAccepted,
+  TransactionFound
+} from "./schemas.js"
 
 export const TransactionPath = Schema.Struct({ transactionId: TransactionId })
 export const UserPath = Schema.Struct({ userId: UserId.annotations({ examples: [UserId.make("user_001")] }) })
@@ -42,6 +60,25 @@ export const LedgerParams = Schema.Struct({
   cursor: CursorParam
 })
 
+/** As documented: the envelope, each item a POST /api/payout body (read and checked by the program). */
+const BatchBody = Schema.Struct({
+  items: Schema.Array(PayoutBody).pipe(Schema.minItems(1), Schema.maxItems(MAX_BATCH_ITEMS)),
+  atomic: BatchEnvelope.fields.atomic
+}).annotations({
+  identifier: "PayoutBatchRequest",
+  examples: [
+    {
+      atomic: true,
+      items: [
+        { userId: UserId.make("user_001"), amount: "100.50", currency: "USD", description: "March rent" },
+        { userId: UserId.make("user_001"), amount: 25, scheduledFor: Date.parse("2026-12-24T09:00:00Z") }
+      ]
+    }
+  ]
+})
+
+export const BatchPath = Schema.Struct({ batchId: BatchId })
+
 export class PayoutsGroup extends HttpApiGroup.make("payouts")
   .add(
     HttpApiEndpoint.post("create", "/api/payout")
@@ -60,6 +97,30 @@ export class PayoutsGroup extends HttpApiGroup.make("payouts")
       .addError(ApiErrors.PayloadTooLarge)
       .middleware(PayoutRateLimit)
       .annotate(OpenApi.Summary, "Request a payout: the amount is held at once and settled asynchronously")
+  )
+  .add(
+    HttpApiEndpoint.post("createBatch", "/api/payouts/batch")
+      .setPayload(BatchBody)
+      .setHeaders(IdempotencyHeaders)
+      .addSuccess(BatchJson, { status: 202 })
+      .addError(ApiErrors.BatchRejected)
+      .addError(ApiErrors.Forbidden)
+      .addError(ApiErrors.ConcurrentRequest)
+      .addError(ApiErrors.IdempotencyKeyInUse)
+      .addError(ApiErrors.IdempotencyKeyReused)
+      .addError(ApiErrors.PayloadTooLarge)
+      .middleware(PayoutRateLimit)
+      .annotate(
+        OpenApi.Summary,
+        `Up to ${MAX_BATCH_ITEMS} payouts in one request: atomic (all held or none, 422 BATCH_REJECTED) or each on its own`
+      )
+  )
+  .add(
+    HttpApiEndpoint.get("getBatch", "/api/payouts/batch/:batchId")
+      .setPath(BatchPath)
+      .addSuccess(BatchJson)
+      .addError(ApiErrors.BatchNotFound)
+      .annotate(OpenApi.Summary, "A batch and the current status of each of its payouts (its creator or an admin)")
   )
   .add(
     HttpApiEndpoint.get("get", "/api/payout/:transactionId")

@@ -1,5 +1,6 @@
 import { Schema } from "effect"
 import {
+  BatchId,
   Currency,
   PostingKind,
   says,
@@ -209,6 +210,57 @@ export const Ledger = Schema.Struct({
         }
       ],
       nextCursor: null
+    }
+  ]
+})
+
+/** One item of a batch, in the order sent: its payout's current status, or why it was refused. */
+export const BatchItemJson = Schema.Struct({
+  index: Schema.Int,
+  status: Schema.Union(TransactionStatus, Schema.Literal("rejected")),
+  userId: UserId,
+  transactionId: Schema.optional(TransactionId),
+  amount: Schema.optional(Decimal),
+  currency: Schema.optional(Currency),
+  code: Schema.optional(Schema.String),
+  message: Schema.optional(Schema.String)
+}).annotations({ identifier: "BatchItem" })
+
+export const BatchJson = Schema.Struct({
+  success: Schema.Literal(true),
+  batchId: BatchId,
+  createdBy: UserId,
+  atomic: Schema.Boolean,
+  createdAt: Timestamp,
+  itemCount: Schema.Int,
+  items: Schema.Array(BatchItemJson)
+}).annotations({
+  identifier: "PayoutBatch",
+  examples: [
+    {
+      success: true,
+      batchId: BatchId.make("BAT_M3K9Z1AB_4F1C0D2E9A7B3C11"),
+      createdBy: UserId.make("user_001"),
+      atomic: false,
+      createdAt: "2026-12-06T21:00:00.000Z",
+      itemCount: 2,
+      items: [
+        {
+          index: 0,
+          status: "initiated",
+          userId: UserId.make("user_001"),
+          transactionId: TransactionId.make("TXN_M3K9Z1AB_4F1C0D2E9A7B3C12"),
+          amount: 100.5,
+          currency: "USD"
+        },
+        {
+          index: 1,
+          status: "rejected",
+          userId: UserId.make("user_001"),
+          code: "INSUFFICIENT_BALANCE",
+          message: "Insufficient balance for this payout"
+        }
+      ]
     }
   ]
 })

@@ -4,6 +4,8 @@ import {
   type Actor,
   type Authorized,
   actFor,
+  BatchNotFound,
+  type PayoutBatch,
   rateLimitKey,
   readOwned,
   type Transaction,
@@ -25,6 +27,33 @@ import { decodeCursor, decodeLedgerCursor, encodeCursor, encodeLedgerCursor, opt
 import { auditJson, balanceJson, ledgerEntryJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
 import { rateLimitHeaders, withResponseHeaders } from "../respond.js"
+
+/** A batch as the API shows it: each item with its payout's current status, or its refusal. */
+const batchJson = (batch: PayoutBatch, transactions: ReadonlyArray<Transaction>) => {
+  const byId = new Map(transactions.map((t) => [t.transactionId, t]))
+  return {
+    success: true as const,
+    batchId: batch.batchId,
+    createdBy: batch.createdBy,
+    atomic: batch.atomic,
+    createdAt: new Date(batch.createdAt).toISOString(),
+    itemCount: batch.items.length,
+    items: batch.items.map((item) => {
+      if (item._tag === "rejected") {
+        const { index, userId, code, message } = item
+        return { index, userId, status: "rejected" as const, code, message }
+      }
+      const t = byId.get(item.transactionId)
+      return {
+        index: item.index,
+        userId: item.userId,
+        transactionId: item.transactionId,
+        status: t?._tag ?? ("initiated" as const),
+        ...(t === undefined ? {} : { amount: toDecimalNumber(t.amount), currency: t.currency })
+      }
+    })
+  }
+}
 
 /** The intake's outcome, for operators: every payout accepted, and every refusal with its code. */
 const logAccepted = (a: Accepted) =>
@@ -133,6 +162,33 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
                 ? "Payout scheduled: the amount is held until then"
                 : "Payout request initiated successfully"
           }
+        })
+      )
+      .handleRaw(
+        "createBatch",
+        Effect.fnUntraced(function* ({ headers }) {
+          const actor = yield* CurrentActor
+          const accepted = yield* Effect.gen(function* () {
+            const body = yield* readJsonBody
+            const key = yield* idempotencyKey(headers["idempotency-key"])
+            return yield* intake.submitBatch({ actor, body, idempotencyKey: key })
+          }).pipe(Effect.tapError((e) => logRefused(actor, e)))
+          yield* withResponseHeaders({
+            location: `/api/payouts/batch/${accepted.batch.batchId}`,
+            ...(accepted.replayed ? { "idempotent-replayed": "true" } : {})
+          })
+          return batchJson(accepted.batch, accepted.transactions)
+        })
+      )
+      .handle(
+        "getBatch",
+        Effect.fnUntraced(function* ({ path }) {
+          const actor = yield* CurrentActor
+          const found = yield* store.getBatch(path.batchId)
+          // its creator or an admin; anyone else is answered as if it did not exist
+          if (Option.isNone(found) || (actor.role !== "admin" && found.value.batch.createdBy !== actor.userId))
+            return yield* new BatchNotFound({ batchId: path.batchId })
+          return batchJson(found.value.batch, found.value.transactions)
         })
       )
       .handle(

@@ -3,6 +3,7 @@ import { Long } from "mongodb"
 import {
   Account,
   AuditEntry,
+  BatchId,
   Canceled,
   Completed,
   Currency,
@@ -13,6 +14,7 @@ import {
   Initiated,
   LedgerLine,
   Minor,
+  PayoutBatch,
   PayoutEvent,
   Posting,
   Processing,
@@ -99,8 +101,15 @@ export const EventDoc = Schema.Struct({
 export const IdempotentResultDoc = Schema.Union(
   Schema.TaggedStruct("Payout", { transactionId: TransactionId, amount: StoredMinor, currency: Currency }),
   Schema.TaggedStruct("Credit", { userId: UserId, currency: Currency, available: StoredMinor }),
-  Schema.TaggedStruct("Cancel", { transactionId: TransactionId })
+  Schema.TaggedStruct("Cancel", { transactionId: TransactionId }),
+  Schema.TaggedStruct("Batch", { batchId: BatchId })
 )
+
+/** A payout batch's record; `id` is its business key (`_id` is the driver's ObjectId). */
+export const BatchDoc = Schema.Struct({
+  ...PayoutBatch.fields,
+  batchId: Schema.propertySignature(BatchId).pipe(Schema.fromKey("id"))
+})
 
 const IdempotencyBase = {
   scope: Schema.String,

@@ -13,7 +13,8 @@ export const collections = (db: Db) => ({
   events: db.collection("events"),
   eventCounters: db.collection("event_counters"),
   webhookEndpoints: db.collection("webhook_endpoints"),
-  webhookDeliveries: db.collection("webhook_deliveries")
+  webhookDeliveries: db.collection("webhook_deliveries"),
+  batches: db.collection("payout_batches")
 })
 export type Collections = ReturnType<typeof collections>
 
@@ -89,6 +90,7 @@ const indexes = (c: Collections): ReadonlyArray<readonly [Collection, Array<Inde
       { key: { "state._tag": 1, "state.nextAttemptAt": 1 } }
     ]
   ],
+  [c.batches, [{ key: { id: 1 }, ...uniqueWhere("id") }]],
   [c.audit, [{ key: { transactionId: 1, at: 1 } }, { key: { userId: 1, at: 1 } }]],
   [
     c.idempotency,

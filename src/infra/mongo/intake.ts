@@ -1,8 +1,14 @@
 import { randomUUID } from "node:crypto"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Either, Option } from "effect"
 import { type ClientSession, Long } from "mongodb"
 import {
+  type AccountState,
+  type AuditEntry,
+  BatchRejected,
+  batchRecord,
+  batchUsers,
   breachOf,
+  type Currency,
   creditResult,
   type DailyLimit,
   defaultFor,
@@ -12,17 +18,23 @@ import {
   type LimitDefaults,
   LimitExceeded,
   type Minor,
+  minor,
+  type NewPayout,
+  NO_LIMIT,
   open as openPayout,
   payoutResult,
+  planBatch,
+  rejection,
   ServiceUnavailable,
   type Transaction,
+  type User,
   UserNotActive,
   UserNotFound,
   usageOn,
   utcDay
 } from "../../domain/index.js"
-import type { PayoutStoreShape } from "../../ports/PayoutStore.js"
-import { again, transact } from "./driver.js"
+import type { PayoutStoreShape, Reserved } from "../../ports/PayoutStore.js"
+import { again, query, transact } from "./driver.js"
 import { type AccountGuard, movesOf, type Records } from "./records.js"
 
 const CONTENDED_TRIES = 10
@@ -74,71 +86,176 @@ const usageGuard = (limit: DailyLimit, sameDay: boolean, amount: Minor, day: str
         set: { daily: { day, amount: Long.fromNumber(amount), count: 1 } }
       }
 
-/** Money in: a payout's hold (reserve) and a funding credit. */
-export const makeIntake = (r: Records, dailyLimits: LimitDefaults): Pick<PayoutStoreShape, "reserve" | "credit"> => ({
-  reserve: Effect.fn("MongoPayoutStore.reserve")(function* (payout, ticket) {
-    const now = yield* Clock.currentTimeMillis
+/**
+ * One payout's hold inside the caller's transaction, checked by the caller for
+ * user and ticket: the conditional debit (available → held, within the daily
+ * limit), the transaction, its audit entry and its event. A single reserve and
+ * every item of a batch write through here, so the two cannot drift.
+ */
+const hold = (
+  r: Records,
+  payout: NewPayout,
+  limit: DailyLimit,
+  details: AuditEntry["details"],
+  now: number,
+  session: ClientSession
+) =>
+  Effect.gen(function* () {
     const t = openPayout(payout, now)
-    return yield* again(
-      transact(r.mongo, (session) =>
-        Effect.gen(function* () {
-          const found = yield* r.transaction(payout.transactionId, session)
-          if (Option.isSome(found)) return { transaction: found.value, events: [] }
-          const user = yield* r.user(payout.userId, session)
-          if (Option.isNone(user)) return yield* Effect.fail(new UserNotFound({ userId: payout.userId }))
-          if (user.value.status !== "active") {
-            return yield* Effect.fail(new UserNotActive({ userId: payout.userId, status: user.value.status }))
-          }
-          if (!(yield* r.holdsTicket(ticket, session))) {
-            return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
-          }
-          const limit = effectiveLimit(defaultFor(dailyLimits, t.currency), user.value.limits?.[t.currency])
-          const moved = yield* holdWithinLimits(r, t, limit, now, session)
-          yield* r.insertTransaction(t, session)
-          yield* r.audit(
-            { ...movesOf(t), action: "PAYOUT_INITIATED", details: { amount: t.amount, currency: t.currency } },
-            now,
-            session
-          )
-          const recorded = yield* r.recordEvent(t, moved.available, now, session)
-          yield* r.completeTicket(ticket, payoutResult(t), now, session)
-          return { transaction: t, events: [recorded] }
-        })
-      )
+    const moved = yield* holdWithinLimits(r, t, limit, now, session)
+    yield* r.insertTransaction(t, session)
+    yield* r.audit(
+      { ...movesOf(t), action: "PAYOUT_INITIATED", details: { amount: t.amount, currency: t.currency, ...details } },
+      now,
+      session
     )
-  }),
-
-  credit: Effect.fn("MongoPayoutStore.credit")(function* (input, ticket) {
-    const now = yield* Clock.currentTimeMillis
-    const postingId = randomUUID()
-    return yield* again(
-      transact(r.mongo, (session) =>
-        Effect.gen(function* () {
-          const user = yield* r.user(input.userId, session)
-          if (Option.isNone(user)) return yield* Effect.fail(new UserNotFound({ userId: input.userId }))
-          if (user.value.status === "closed") {
-            return yield* Effect.fail(new UserNotActive({ userId: input.userId, status: user.value.status }))
-          }
-          if (!(yield* r.holdsTicket(ticket, session))) {
-            return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
-          }
-          const moved = yield* r.moveMoney({ ...input, kind: "FUND", transactionId: null, postingId }, now, session)
-          if (Option.isNone(moved)) return yield* Effect.dieMessage("a funding upsert matched nothing")
-          yield* r.audit(
-            {
-              userId: input.userId,
-              transactionId: null,
-              action: "ACCOUNT_CREDITED",
-              details: { amount: input.amount, currency: input.currency }
-            },
-            now,
-            session
-          )
-          const after = moved.value
-          yield* r.completeTicket(ticket, creditResult(after), now, session)
-          return after
-        })
-      )
-    )
+    const recorded = yield* r.recordEvent(t, moved.available, now, session)
+    return { transaction: t, events: [recorded] } satisfies Reserved
   })
-})
+
+/** Money in: a payout's hold (reserve, a batch of them) and a funding credit. */
+export const makeIntake = (
+  r: Records,
+  dailyLimits: LimitDefaults
+): Pick<PayoutStoreShape, "reserve" | "reserveBatch" | "getBatch" | "credit"> => {
+  const limitFor = (user: User | undefined, currency: Currency): DailyLimit =>
+    user === undefined ? NO_LIMIT : effectiveLimit(defaultFor(dailyLimits, currency), user.limits?.[currency])
+  return {
+    reserve: Effect.fn("MongoPayoutStore.reserve")(function* (payout, ticket) {
+      const now = yield* Clock.currentTimeMillis
+      return yield* again(
+        transact(r.mongo, (session) =>
+          Effect.gen(function* () {
+            const found = yield* r.transaction(payout.transactionId, session)
+            if (Option.isSome(found)) return { transaction: found.value, events: [] }
+            const user = yield* r.user(payout.userId, session)
+            if (Option.isNone(user)) return yield* Effect.fail(new UserNotFound({ userId: payout.userId }))
+            if (user.value.status !== "active") {
+              return yield* Effect.fail(new UserNotActive({ userId: payout.userId, status: user.value.status }))
+            }
+            if (!(yield* r.holdsTicket(ticket, session))) {
+              return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+            }
+            const reserved = yield* hold(r, payout, limitFor(user.value, payout.currency), {}, now, session)
+            yield* r.completeTicket(ticket, payoutResult(reserved.transaction), now, session)
+            return reserved
+          })
+        )
+      )
+    }),
+
+    reserveBatch: Effect.fn("MongoPayoutStore.reserveBatch")(function* (batch, ticket) {
+      const now = yield* Clock.currentTimeMillis
+      return yield* again(
+        transact(r.mongo, (session) =>
+          Effect.gen(function* () {
+            const found = yield* r.batch(batch.batchId, session)
+            if (Option.isSome(found)) return { ...found.value, events: [] }
+            if (!(yield* r.holdsTicket(ticket, session))) {
+              return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+            }
+            // Every item's preconditions, read in this transaction, before the first write. With MongoDB the
+            // transaction also makes a concurrent writer conflict (and withTransaction run this again); on a
+            // server that neither isolates nor rolls back (CongoServer) a race between this check and the
+            // writes below is not undone: the conditional hold still never overdraws.
+            const users = new Map<string, User>()
+            for (const userId of batchUsers(batch.items)) {
+              const user = yield* r.user(userId, session)
+              if (Option.isSome(user)) users.set(userId, user.value)
+            }
+            const day = utcDay(now)
+            const states = new Map<string, AccountState>()
+            for (const item of batch.items) {
+              const currency = item.currency ?? users.get(item.userId)?.currency
+              const key = `${item.userId}\u0000${currency}`
+              if (currency === undefined || states.has(key)) continue
+              const account = Option.getOrUndefined(yield* r.account(item.userId, currency, session))
+              states.set(key, { available: account?.available ?? minor(0), usage: usageOn(account?.daily, day) })
+            }
+            const plan = planBatch(
+              batch,
+              (userId) => users.get(userId),
+              (userId, currency) =>
+                states.get(`${userId}\u0000${currency}`) ?? { available: minor(0), usage: usageOn(undefined, day) },
+              limitFor
+            )
+            if (plan.accepted.length === 0 || (batch.atomic && plan.rejected.length > 0)) {
+              return yield* Effect.fail(new BatchRejected({ items: plan.rejected }))
+            }
+            const held: Array<Reserved> = []
+            const accepted: Array<(typeof plan.accepted)[number]> = []
+            const rejected = [...plan.rejected]
+            for (const item of plan.accepted) {
+              // the same write as a single reserve; its conditional debit is still the guard: it refuses an
+              // item only when a concurrent writer took the money after the check (not isolated: CongoServer)
+              const limit = limitFor(users.get(item.payout.userId), item.payout.currency)
+              const written = yield* hold(r, item.payout, limit, { batchId: batch.batchId }, now, session).pipe(
+                Effect.either,
+                Effect.flatMap((x) =>
+                  Either.isLeft(x) && x.left._tag !== "InsufficientBalance" && x.left._tag !== "LimitExceeded"
+                    ? Effect.fail(x.left)
+                    : Effect.succeed(x as Either.Either<Reserved, InsufficientBalance | LimitExceeded>)
+                )
+              )
+              if (Either.isRight(written)) {
+                held.push(written.right)
+                accepted.push(item)
+                continue
+              }
+              const late = rejection(item.index, item.payout.userId, written.left)
+              if (batch.atomic) return yield* Effect.fail(new BatchRejected({ items: [late] }))
+              rejected.push(late)
+            }
+            if (accepted.length === 0) return yield* Effect.fail(new BatchRejected({ items: rejected }))
+            const record = batchRecord(batch, accepted, rejected, now)
+            yield* r.insertBatch(record, session)
+            yield* r.completeTicket(ticket, { _tag: "Batch", batchId: record.batchId }, now, session)
+            return {
+              batch: record,
+              transactions: held.map((x) => x.transaction),
+              events: held.flatMap((x) => x.events)
+            }
+          })
+        )
+      )
+    }),
+
+    getBatch: Effect.fn("MongoPayoutStore.getBatch")(function* (batchId) {
+      return yield* query(r.batch(batchId))
+    }),
+
+    credit: Effect.fn("MongoPayoutStore.credit")(function* (input, ticket) {
+      const now = yield* Clock.currentTimeMillis
+      const postingId = randomUUID()
+      return yield* again(
+        transact(r.mongo, (session) =>
+          Effect.gen(function* () {
+            const user = yield* r.user(input.userId, session)
+            if (Option.isNone(user)) return yield* Effect.fail(new UserNotFound({ userId: input.userId }))
+            if (user.value.status === "closed") {
+              return yield* Effect.fail(new UserNotActive({ userId: input.userId, status: user.value.status }))
+            }
+            if (!(yield* r.holdsTicket(ticket, session))) {
+              return yield* Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+            }
+            const moved = yield* r.moveMoney({ ...input, kind: "FUND", transactionId: null, postingId }, now, session)
+            if (Option.isNone(moved)) return yield* Effect.dieMessage("a funding upsert matched nothing")
+            yield* r.audit(
+              {
+                userId: input.userId,
+                transactionId: null,
+                action: "ACCOUNT_CREDITED",
+                details: { amount: input.amount, currency: input.currency }
+              },
+              now,
+              session
+            )
+            const after = moved.value
+            yield* r.completeTicket(ticket, creditResult(after), now, session)
+            return after
+          })
+        )
+      )
+    })
+  }
+}

@@ -4,6 +4,7 @@ import {
   type Account,
   type AuditAction,
   type AuditEntry,
+  type BatchId,
   type Currency,
   eventFor,
   IDEMPOTENCY_RETENTION_MS,
@@ -13,6 +14,7 @@ import {
   ledgerEntry,
   type Minor,
   makePosting,
+  type PayoutBatch,
   type PostingKind,
   scopeKey,
   type Transaction,
@@ -26,6 +28,7 @@ import type { MongoShape } from "./client.js"
 import {
   AccountDoc,
   AuditDoc,
+  BatchDoc,
   decode,
   EventDoc,
   encode,
@@ -216,6 +219,30 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
       return { event, sequence, recordedAt: now }
     })
 
+  /** A batch's record and its payouts as they are now (one query), in the record's order. */
+  const batch = (batchId: BatchId, session?: ClientSession) =>
+    Effect.gen(function* () {
+      const found = yield* findOne(() => c.batches.findOne({ id: batchId }, inSession(session)), BatchDoc)
+      if (Option.isNone(found)) return Option.none()
+      const ids = found.value.items.flatMap((i) => (i._tag === "accepted" ? [i.transactionId] : []))
+      const docs = yield* call(() => c.transactions.find({ transactionId: { $in: ids } }, inSession(session)).toArray())
+      const byId = new Map<string, Transaction>()
+      for (const doc of docs) {
+        const t = yield* decode(TransactionDoc)(doc)
+        byId.set(t.transactionId, t)
+      }
+      return Option.some({
+        batch: found.value,
+        transactions: ids.flatMap((id) => {
+          const t = byId.get(id)
+          return t === undefined ? [] : [t]
+        })
+      })
+    })
+
+  const insertBatch = (b: PayoutBatch, session: ClientSession) =>
+    Effect.flatMap(encode(BatchDoc)(b), (stored) => call(() => c.batches.insertOne({ ...stored }, { session })))
+
   const insertUser = (u: User, session: ClientSession) =>
     Effect.flatMap(encode(UserDoc)(u), (stored) => call(() => c.users.insertOne({ ...stored }, { session })))
 
@@ -232,6 +259,8 @@ export const makeRecords = (mongo: MongoShape, c: Collections) => {
     insertTransaction,
     replaceTransaction,
     recordEvent,
+    batch,
+    insertBatch,
     insertUser
   }
 }

@@ -2,37 +2,43 @@ import { randomUUID } from "node:crypto"
 import { Clock, Context, Effect, Layer, Option } from "effect"
 import {
   type Account,
+  type AccountState,
   type AttemptRef,
   type AuditAction,
   type AuditEntry,
   applyLimitPatch,
-  breachOf,
+  BatchRejected,
+  batchRecord,
   type ChangeDecision,
   type Currency,
   cancelDecision,
   cancelResult,
   charged,
   creditResult,
+  type DailyLimit,
   defaultFor,
   effectiveLimit,
   emptyAccount,
   IdempotencyKeyInUse,
-  InsufficientBalance,
   isOpen,
   type LedgerEntry,
   type LimitDefaults,
-  LimitExceeded,
   ledgerEntry,
   type Minor,
   makePosting,
   minor,
+  type NewPayout,
+  NO_LIMIT,
   open as openPayout,
+  type PayoutBatch,
   type PayoutChange,
   type PostingKind,
   type Processing,
   payoutResult,
+  planBatch,
   reconcile,
   releaseChange,
+  reserveIssue,
   returnDecision,
   settleChange,
   type Transaction,
@@ -49,6 +55,8 @@ import * as Txn from "../../domain/transaction.js"
 import { Settings } from "../../settings.js"
 import { EventLog, type EventLogShape } from "../EventLog.js"
 import {
+  type BatchFound,
+  type BatchReserved,
   type Finish,
   type HistoryCursor,
   type HistoryPage,
@@ -102,6 +110,7 @@ export const makeWithLog = (
   /** Postings so far per account: the next posting's `seq` is this + 1. */
   const postingCounts = new Map<string, number>()
   const auditLog: Array<AuditEntry> = []
+  const batches = new Map<string, PayoutBatch>()
   const idempotency = makeIdempotencyRecords()
   const events = makeEventRecords()
 
@@ -205,6 +214,45 @@ export const makeWithLog = (
     }
   }
 
+  /** One payout's hold: the transaction, its RESERVE posting, audit entry and event. Checked by the caller. */
+  const hold = (payout: NewPayout, details: AuditEntry["details"], now: number): Reserved => {
+    const t = openPayout(payout, now)
+    transactions.set(t.transactionId, t)
+    // the day's usage charged with the hold (the caller checked the limit)
+    const before = account(t.userId, t.currency)
+    accounts.set(accountKey(t.userId, t.currency), {
+      ...before,
+      daily: charged(usageOn(before.daily, utcDay(now)), t.amount)
+    })
+    const after = moveMoney(
+      t.userId,
+      t.currency,
+      "RESERVE",
+      t.amount,
+      t.transactionId,
+      `${t.transactionId}:RESERVE`,
+      now
+    )
+    audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency, ...details }, now)
+    return { transaction: t, events: [events.append(t, after.available, now)] }
+  }
+
+  const batchFound = (batch: PayoutBatch): BatchFound => ({
+    batch,
+    transactions: batch.items.flatMap((i) => {
+      const t = i._tag === "accepted" ? transactions.get(i.transactionId) : undefined
+      return t === undefined ? [] : [t]
+    })
+  })
+
+  const limitFor = (user: User | undefined, currency: Currency): DailyLimit =>
+    user === undefined ? NO_LIMIT : effectiveLimit(defaultFor(dailyLimits, currency), user.limits?.[currency])
+
+  const stateOf = (userId: UserId, currency: Currency, now: number): AccountState => {
+    const a = account(userId, currency)
+    return { available: a.available, usage: usageOn(a.daily, utcDay(now)) }
+  }
+
   const store: PayoutStoreShape = {
     createUser: (input) =>
       atomically((now) => {
@@ -252,30 +300,44 @@ export const makeWithLog = (
         if (user.status !== "active")
           return Effect.fail(new UserNotActive({ userId: user.userId, status: user.status }))
         if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
-        const before = account(payout.userId, payout.currency)
-        const limit = effectiveLimit(defaultFor(dailyLimits, payout.currency), user.limits?.[payout.currency])
-        const usage = usageOn(before.daily, utcDay(now))
-        const breach = breachOf(limit, usage, payout.amount)
-        if (breach !== null) return Effect.fail(new LimitExceeded({ ...breach, currency: payout.currency }))
-        if (before.available < payout.amount) {
-          return Effect.fail(new InsufficientBalance({ available: before.available, requested: payout.amount }))
-        }
-        const t = openPayout(payout, now)
-        transactions.set(t.transactionId, t)
-        accounts.set(accountKey(t.userId, t.currency), { ...before, daily: charged(usage, t.amount) })
-        const after = moveMoney(
-          t.userId,
-          t.currency,
-          "RESERVE",
-          t.amount,
-          t.transactionId,
-          `${t.transactionId}:RESERVE`,
-          now
+        const issue = reserveIssue(
+          user,
+          stateOf(payout.userId, payout.currency, now),
+          payout,
+          limitFor(user, payout.currency)
         )
-        audit(t.userId, t.transactionId, "PAYOUT_INITIATED", { amount: t.amount, currency: t.currency }, now)
-        idempotency.complete(ticket, payoutResult(t), now)
-        return Effect.succeed<Reserved>({ transaction: t, events: [events.append(t, after.available, now)] })
+        if (issue !== null) return Effect.fail(issue)
+        const reserved = hold(payout, {}, now)
+        idempotency.complete(ticket, payoutResult(reserved.transaction), now)
+        return Effect.succeed(reserved)
       }),
+
+    reserveBatch: (batch, ticket) =>
+      atomically((now) => {
+        const found = batches.get(batch.batchId)
+        if (found) return Effect.succeed<BatchReserved>({ ...batchFound(found), events: [] })
+        if (!idempotency.holds(ticket)) return Effect.fail(new IdempotencyKeyInUse({ key: ticket?.key ?? "" }))
+        const plan = planBatch(
+          batch,
+          (userId) => users.get(userId),
+          (userId, currency) => stateOf(userId, currency, now),
+          limitFor
+        )
+        // every check before the first write: a refused atomic batch writes nothing
+        if (plan.accepted.length === 0 || (batch.atomic && plan.rejected.length > 0))
+          return Effect.fail(new BatchRejected({ items: plan.rejected }))
+        const held = plan.accepted.map(({ payout }) => hold(payout, { batchId: batch.batchId }, now))
+        const record = batchRecord(batch, plan.accepted, plan.rejected, now)
+        batches.set(record.batchId, record)
+        idempotency.complete(ticket, { _tag: "Batch", batchId: record.batchId }, now)
+        return Effect.succeed<BatchReserved>({
+          batch: record,
+          transactions: held.map((r) => r.transaction),
+          events: held.flatMap((r) => r.events)
+        })
+      }),
+
+    getBatch: (batchId) => Effect.sync(() => Option.map(Option.fromNullable(batches.get(batchId)), batchFound)),
 
     credit: (input, ticket) =>
       atomically((now) => {
