@@ -44,7 +44,14 @@ import * as Webhooks from "./webhooks.js"
  * settlements get 10 s. The queue and rail layers also output their test
  * handles (MemoryQueue, MemoryRail).
  */
-export const memoryPorts = <E = never>(store: Layer.Layer<PayoutStore | EventLog, E> = MemoryStore.layer) =>
+/** The memory store with the daily limit defaults of the settings. */
+const MemoryStoreLive = Layer.unwrapEffect(
+  Effect.map(Effect.orDie(Settings.dailyPayoutLimits), (dailyLimits) => MemoryStore.layerWith({ dailyLimits }))
+)
+
+export const memoryPorts = <E = never>(
+  store: Layer.Layer<PayoutStore | EventLog, E> = MemoryStoreLive as Layer.Layer<PayoutStore | EventLog, E>
+) =>
   Layer.mergeAll(
     store,
     MemoryWebhookStore.layer,

@@ -20,7 +20,10 @@ import { leaseSettings, railSettings, Settings } from "../settings.js"
  */
 
 /** MongoDB on MONGODB_URI: the PayoutStore, its event log and the webhooks (indexes ensured at start-up, connection retried). */
-export const Store = Layer.mergeAll(MongoStore.layer, MongoEventLog.layer, MongoWebhookStore.layer).pipe(
+/** The Mongo store with the daily limit defaults of the settings. */
+const MongoStoreLive = Layer.unwrapEffect(Effect.map(Settings.dailyPayoutLimits, MongoStore.layerWith))
+
+export const Store = Layer.mergeAll(MongoStoreLive, MongoEventLog.layer, MongoWebhookStore.layer).pipe(
   Layer.provide(Mongo.layerConfig({ uri: Settings.mongoUri }))
 )
 

@@ -18,8 +18,8 @@
  * Idempotency claims are single-document compare-and-sets and need no transaction.
  */
 import { Effect, Layer } from "effect"
+import type { LimitDefaults } from "../../domain/index.js"
 import { PayoutStore, type PayoutStoreShape } from "../../ports/PayoutStore.js"
-import { Settings } from "../../settings.js"
 import { Mongo } from "./client.js"
 import { makeIdempotency } from "./idempotency.js"
 import { collections, ensureIndexes } from "./indexes.js"
@@ -32,24 +32,27 @@ import { makeSettlement } from "./settlement.js"
 import { makeUsers } from "./users.js"
 
 /** Builds the store on a connected client; creates the indexes first (idempotent). */
-export const make = Effect.gen(function* () {
-  const mongo = yield* Mongo
-  const c = collections(mongo.db)
-  yield* ensureIndexes(c)
-  yield* migrateOpenPayouts(c)
-  const records = makeRecords(mongo, c)
-  const dailyLimits = yield* Effect.orDie(Settings.dailyPayoutLimits)
-  const store: PayoutStoreShape = {
-    ...makeUsers(records),
-    ...makeIdempotency(records),
-    ...makeIntake(records, dailyLimits),
-    ...makeSettlement(records),
-    ...makeQueries(records),
-    ...makeReads(records),
-    ...makeRecovery(records)
-  }
-  return store
-})
+export const make = (dailyLimits: LimitDefaults = {}) =>
+  Effect.gen(function* () {
+    const mongo = yield* Mongo
+    const c = collections(mongo.db)
+    yield* ensureIndexes(c)
+    yield* migrateOpenPayouts(c)
+    const records = makeRecords(mongo, c)
+    const store: PayoutStoreShape = {
+      ...makeUsers(records),
+      ...makeIdempotency(records),
+      ...makeIntake(records, dailyLimits),
+      ...makeSettlement(records),
+      ...makeQueries(records),
+      ...makeReads(records),
+      ...makeRecovery(records)
+    }
+    return store
+  })
 
 /** On the `Mongo` client provided (`Mongo.layer` / `Mongo.layerConfig` in infra/mongo/client.ts). */
-export const layer = Layer.effect(PayoutStore, make)
+export const layer = Layer.effect(PayoutStore, make())
+
+/** With the daily limit defaults the runtime read from the settings. */
+export const layerWith = (dailyLimits: LimitDefaults) => Layer.effect(PayoutStore, make(dailyLimits))

@@ -52,7 +52,6 @@ import {
   utcDay
 } from "../../domain/index.js"
 import * as Txn from "../../domain/transaction.js"
-import { Settings } from "../../settings.js"
 import { EventLog, type EventLogShape } from "../EventLog.js"
 import {
   type BatchFound,
@@ -467,10 +466,14 @@ export const makeWithLog = (
 
 export const make = (options: MemoryStoreOptions = {}): PayoutStoreShape => makeWithLog(options).store
 
-/** The store and its event log, on one state; the daily limits from the settings (runtime/config.ts checks them first). */
-export const layer: Layer.Layer<PayoutStore | EventLog> = Layer.effectContext(
-  Effect.map(Effect.orDie(Settings.dailyPayoutLimits), (dailyLimits) => {
-    const { store, log } = makeWithLog({ dailyLimits })
-    return Context.make(PayoutStore, store).pipe(Context.add(EventLog, log))
-  })
-)
+/** The store and its event log, on one state, with these daily limit defaults (the runtime reads the settings). */
+export const layerWith = (options: MemoryStoreOptions): Layer.Layer<PayoutStore | EventLog> =>
+  Layer.effectContext(
+    Effect.sync(() => {
+      const { store, log } = makeWithLog(options)
+      return Context.make(PayoutStore, store).pipe(Context.add(EventLog, log))
+    })
+  )
+
+/** No daily limit defaults (users' overrides still apply). */
+export const layer: Layer.Layer<PayoutStore | EventLog> = layerWith({})
