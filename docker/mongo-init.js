@@ -46,6 +46,7 @@ target.webhook_endpoints.createIndex({ userId: 1, createdAt: 1 }) // a user's en
 target.webhook_deliveries.createIndex({ id: 1 }, uniqueWhere("id"))
 target.webhook_deliveries.createIndex({ endpointId: 1, createdAt: -1, id: -1 }) // an endpoint's deliveries, newest first
 target.webhook_deliveries.createIndex({ "state._tag": 1, "state.nextAttemptAt": 1 }) // dispatcher: oldest due first
+target.payout_batches.createIndex({ id: 1 }, uniqueWhere("id")) // a batch by its id
 target.idempotency_keys.createIndex({ scope: 1, key: 1 }, { unique: true })
 // TTL: MongoDB removes a key once expiresAt (a BSON Date) has passed; keys live ≥ 24 h.
 target.idempotency_keys.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0 })

@@ -1,6 +1,8 @@
 import type { Account, AuditEntry, Currency, Difference, LedgerEntry, Transaction, User } from "../domain/index.js"
 import { toDecimalNumber } from "../domain/money.js"
+import type { HistoryPage } from "../ports/PayoutStore.js"
 import type { TransactionJson } from "./api/schemas.js"
+import { encodeCursor } from "./cursor.js"
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
@@ -136,4 +138,12 @@ export const ledgerEntryJson = (e: LedgerEntry) => ({
     held: toDecimalNumber(e.balanceAfter.held),
     paidOut: toDecimalNumber(e.balanceAfter.paidOut)
   }
+})
+
+/** A page of payouts (a user's history, the admin's list), with the cursor of the next one. */
+export const payoutPageJson = (page: HistoryPage) => ({
+  success: true as const,
+  count: page.transactions.length,
+  transactions: page.transactions.map(transactionJson),
+  nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor)
 })

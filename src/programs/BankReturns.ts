@@ -3,6 +3,7 @@ import type { ServiceUnavailable } from "../domain/index.js"
 import { type RailReturn, RailReturns } from "../ports/RailReturns.js"
 import { Settings } from "../settings.js"
 import { PayoutChanges } from "./PayoutChanges.js"
+import { forkPasses } from "./passLoop.js"
 
 export interface BankReturnsShape {
   /** Records the returns the rail reports now; returns how many payouts it moved to `returned`. */
@@ -75,11 +76,6 @@ export const BankReturnsLoop = Layer.scopedDiscard(
   Effect.gen(function* () {
     const bank = yield* BankReturns
     const interval = yield* Config.map(Settings.recoveryIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
-    yield* bank.runOnce.pipe(
-      Effect.catchAll((e) => Effect.logWarning("rail returns pass failed", e)),
-      Effect.catchAllDefect((defect) => Effect.logError("rail returns pass died", defect)),
-      Effect.repeat(interval),
-      Effect.forkScoped
-    )
+    yield* forkPasses(bank.runOnce, "rail returns pass", interval)
   })
 )

@@ -4,6 +4,7 @@ import { EventBus } from "../ports/EventBus.js"
 import { EventLog, type StoredEvent } from "../ports/EventLog.js"
 import { Settings } from "../settings.js"
 import { eventLag } from "./metrics.js"
+import { forkPasses } from "./passLoop.js"
 
 const BATCH = 500
 const busLag = Metric.tagged(eventLag, "sink", "bus")
@@ -87,18 +88,7 @@ export const EventRelayLoop = Layer.scopedDiscard(
   Effect.gen(function* () {
     const relay = yield* EventRelay
     const every = yield* Config.map(Settings.relayIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
-    const forever = <A>(
-      pass: Effect.Effect<A, ServiceUnavailable>,
-      what: string,
-      schedule: Schedule.Schedule<unknown>
-    ) =>
-      pass.pipe(
-        Effect.catchAll((e) => Effect.logWarning(`${what} failed`, e)),
-        Effect.catchAllDefect((defect) => Effect.logError(`${what} died`, defect)),
-        Effect.repeat(schedule),
-        Effect.forkScoped
-      )
-    yield* forever(relay.runOnce, "event relay pass", every)
-    yield* forever(relay.pruneOnce, "event prune", Schedule.spaced(`${PRUNE_EVERY_MS} millis`))
+    yield* forkPasses(relay.runOnce, "event relay pass", every)
+    yield* forkPasses(relay.pruneOnce, "event prune", Schedule.spaced(`${PRUNE_EVERY_MS} millis`))
   })
 )

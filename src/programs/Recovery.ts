@@ -4,6 +4,7 @@ import { PayoutQueue } from "../ports/PayoutQueue.js"
 import { PayoutStore } from "../ports/PayoutStore.js"
 import { Settings } from "../settings.js"
 import { recoveryRequeued } from "./metrics.js"
+import { forkPasses } from "./passLoop.js"
 
 export interface RecoveryShape {
   /**
@@ -62,12 +63,6 @@ export const RecoveryLoop = Layer.scopedDiscard(
   Effect.gen(function* () {
     const recovery = yield* Recovery
     const interval = yield* Config.map(Settings.recoveryIntervalMs, (ms) => Schedule.spaced(`${ms} millis`))
-    yield* recovery.runOnce.pipe(
-      Effect.catchAll((e) => Effect.logWarning("recovery pass failed", e)),
-      // a defect in one pass (a document that does not decode, an unknown driver error) must not end the loop
-      Effect.catchAllDefect((defect) => Effect.logError("recovery pass died", defect)),
-      Effect.repeat(interval),
-      Effect.forkScoped
-    )
+    yield* forkPasses(recovery.runOnce, "recovery pass", interval)
   })
 )

@@ -9,8 +9,8 @@ import { PayoutChanges } from "../../programs/PayoutChanges.js"
 import { CurrentAdmin } from "../api/auth.js"
 import { CreateUserBody, ReturnBody, UpdateUserBody } from "../api/bodies.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { decodeCursor, decodeUserCursor, encodeCursor, encodeUserCursor, optionalCursor } from "../cursor.js"
-import { adminUserJson, differenceJson, transactionJson, userJson } from "../json.js"
+import { decodeCursor, decodeUserCursor, encodeUserCursor, optionalCursor } from "../cursor.js"
+import { adminUserJson, differenceJson, payoutPageJson, transactionJson, userJson } from "../json.js"
 import { idempotencyKey, readBody, readJsonBody } from "../request.js"
 import { withResponseHeaders } from "../respond.js"
 
@@ -111,12 +111,7 @@ export const AdminLive = HttpApiBuilder.group(SwiftPayApi, "admin", (handlers) =
             createdBefore: urlParams.createdBefore,
             cursor: yield* optionalCursor(urlParams.cursor, decodeCursor)
           })
-          return {
-            success: true as const,
-            count: page.transactions.length,
-            transactions: page.transactions.map(transactionJson),
-            nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor)
-          }
+          return payoutPageJson(page)
         })
       )
       .handle(

@@ -23,8 +23,8 @@ import { Settings } from "../../settings.js"
 import { CurrentActor, PayoutRateLimit } from "../api/auth.js"
 import { render, UserRateLimitExceeded } from "../api/errors.js"
 import { SwiftPayApi } from "../api/SwiftPayApi.js"
-import { decodeCursor, decodeLedgerCursor, encodeCursor, encodeLedgerCursor, optionalCursor } from "../cursor.js"
-import { auditJson, balanceJson, ledgerEntryJson, transactionJson } from "../json.js"
+import { decodeCursor, decodeLedgerCursor, encodeLedgerCursor, optionalCursor } from "../cursor.js"
+import { auditJson, balanceJson, ledgerEntryJson, payoutPageJson, transactionJson } from "../json.js"
 import { idempotencyKey, readJsonBody } from "../request.js"
 import { rateLimitHeaders, withResponseHeaders } from "../respond.js"
 
@@ -234,12 +234,7 @@ export const PayoutsLive = HttpApiBuilder.group(SwiftPayApi, "payouts", (handler
             status: urlParams.status,
             cursor: yield* optionalCursor(urlParams.cursor, decodeCursor)
           })
-          return {
-            success: true as const,
-            count: page.transactions.length,
-            transactions: page.transactions.map(transactionJson),
-            nextCursor: page.nextCursor === null ? null : encodeCursor(page.nextCursor)
-          }
+          return payoutPageJson(page)
         })
       )
       .handle(

@@ -43,12 +43,16 @@ const CONTENDED_TRIES = 10
  * available → held and the day's usage charged, in one conditional update of the
  * account: its filter says the balance covers the amount and the usage read is
  * still under the limits, so racing reserves cannot pass a limit together. An
- * update that matched nothing is read again: the balance, a limit, or a change
- * in between (tried again).
+ * update that matched nothing is read again: the balance, a limit, a record of
+ * another day, or a change in between (tried again).
  */
 const holdWithinLimits = (r: Records, t: Transaction, limit: DailyLimit, now: number, session: ClientSession) =>
   Effect.gen(function* () {
     const day = utcDay(now)
+    const posting = { ...movesOf(t), kind: "RESERVE" as const, postingId: `${t.transactionId}:RESERVE` }
+    // the usual case first, with no read: the account already has today's record and room for the payout
+    const hopeful = yield* r.moveMoney(posting, now, session, usageGuard(limit, true, t.amount, day))
+    if (Option.isSome(hopeful)) return hopeful.value
     for (let tries = 0; tries < CONTENDED_TRIES; tries++) {
       const read = Option.getOrUndefined(yield* r.account(t.userId, t.currency, session))
       const available = read?.available ?? 0
@@ -59,7 +63,7 @@ const holdWithinLimits = (r: Records, t: Transaction, limit: DailyLimit, now: nu
         return yield* Effect.fail(new InsufficientBalance({ available, requested: t.amount }))
       }
       const moved = yield* r.moveMoney(
-        { ...movesOf(t), kind: "RESERVE", postingId: `${t.transactionId}:RESERVE` },
+        posting,
         now,
         session,
         usageGuard(limit, read?.daily?.day === usage.day, t.amount, usage.day)

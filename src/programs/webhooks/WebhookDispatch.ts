@@ -15,6 +15,7 @@ import { WebhookSendError, WebhookSender } from "../../ports/WebhookSender.js"
 import { WebhookStore } from "../../ports/WebhookStore.js"
 import { Settings, webhookRetrySettings } from "../../settings.js"
 import { eventLag, webhookAttempts, webhookDeliveries, webhookLatency } from "../metrics.js"
+import { forkPasses } from "../passLoop.js"
 import { signedMessage } from "./message.js"
 import { retryDelay } from "./retrySchedule.js"
 
@@ -262,12 +263,7 @@ export const WebhookLoop = Layer.scopedDiscard(
   Effect.gen(function* () {
     const dispatch = yield* WebhookDispatch
     const interval = yield* Settings.webhookPollIntervalMs
-    yield* dispatch.fanOutOnce.pipe(
-      Effect.catchAll((e) => Effect.logWarning("webhook fan-out failed", e)),
-      Effect.catchAllDefect((defect) => Effect.logError("webhook fan-out died", defect)),
-      Effect.repeat(Schedule.spaced(Duration.millis(interval))),
-      Effect.forkScoped
-    )
+    yield* forkPasses(dispatch.fanOutOnce, "webhook fan-out", Schedule.spaced(Duration.millis(interval)))
     yield* Effect.forkScoped(dispatch.pool)
     yield* dispatch.pruneOnce.pipe(
       Effect.catchAll((e) => Effect.logWarning("webhook delivery prune failed", e)),
